@@ -3,10 +3,10 @@ package io.memflow.operators.metrics;
 import java.util.List;
 
 /**
- * Names of memflow's own metrics. Every operator registers its metrics under the user group
- * {@link #GROUP}, so with Flink's Prometheus reporter a counter {@code turnsIn} of an operator
- * appears as {@code flink_taskmanager_job_task_operator_memflow_turnsIn}. The Grafana dashboard
- * in {@code deploy/k8s} charts exactly these names; a test keeps the two in step.
+ * Names of memflow's own metrics. Every operator registers its metrics under the user group {@link
+ * #GROUP}, so with Flink's Prometheus reporter a counter {@code turnsIn} of an operator appears as
+ * {@code flink_taskmanager_job_task_operator_memflow_turnsIn}. The Grafana dashboard in {@code
+ * deploy/k8s} charts exactly these names; a test keeps the two in step.
  */
 public final class MemflowMetrics {
     public static final String GROUP = "memflow";
@@ -27,6 +27,7 @@ public final class MemflowMetrics {
     public static final String MEMORIES_SUPERSEDED = "memoriesSuperseded";
     public static final String MEMORIES_ARCHIVED = "memoriesArchived";
     public static final String CONSOLIDATION_RUNS = "consolidationRuns";
+
     /** Prefix of the per-type change counters: changesADD, changesUPDATE, ... */
     public static final String CHANGES_PREFIX = "changes";
 

@@ -15,10 +15,10 @@ import org.apache.avro.message.SchemaStore;
 /** Per-user bookkeeping of the long-term tier. Internal. v1 (2026-11-26). */
 @org.apache.avro.specific.AvroGenerated
 public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase implements org.apache.avro.specific.SpecificRecord {
-  private static final long serialVersionUID = -5059565594520960679L;
+  private static final long serialVersionUID = 5747698911842245198L;
 
 
-  public static final org.apache.avro.Schema SCHEMA$ = JsonSchemaParser.parseInternal("{\"type\":\"record\",\"name\":\"LongTermMeta\",\"namespace\":\"io.memflow.schemas.internal\",\"doc\":\"Per-user bookkeeping of the long-term tier. Internal. v1 (2026-11-26).\",\"fields\":[{\"name\":\"lastActivityTime\",\"type\":\"long\",\"doc\":\"Event time of the newest input for the user.\",\"default\":0},{\"name\":\"dirtySinceConsolidation\",\"type\":\"boolean\",\"doc\":\"New memories arrived since the last sleep-time consolidation.\",\"default\":false},{\"name\":\"consolidationRuns\",\"type\":\"int\",\"doc\":\"Sleep-time runs so far.\",\"default\":0},{\"name\":\"activeCount\",\"type\":\"int\",\"doc\":\"Memories with status ACTIVE.\",\"default\":0}]}");
+  public static final org.apache.avro.Schema SCHEMA$ = JsonSchemaParser.parseInternal("{\"type\":\"record\",\"name\":\"LongTermMeta\",\"namespace\":\"io.memflow.schemas.internal\",\"doc\":\"Per-user bookkeeping of the long-term tier. Internal. v1 (2026-11-26).\",\"fields\":[{\"name\":\"lastActivityTime\",\"type\":\"long\",\"doc\":\"Event time of the newest input for the user.\",\"default\":0},{\"name\":\"dirtySinceConsolidation\",\"type\":\"boolean\",\"doc\":\"New memories arrived since the last sleep-time consolidation.\",\"default\":false},{\"name\":\"lastConsolidationTime\",\"type\":\"long\",\"doc\":\"Event time of the last sleep-time run; memories newer than this are the ones still to consolidate.\",\"default\":0},{\"name\":\"consolidationRuns\",\"type\":\"int\",\"doc\":\"Sleep-time runs so far.\",\"default\":0},{\"name\":\"activeCount\",\"type\":\"int\",\"doc\":\"Memories with status ACTIVE.\",\"default\":0}]}");
   public static org.apache.avro.Schema getClassSchema() { return SCHEMA$; }
 
   private static final SpecificData MODEL$ = new SpecificData();
@@ -78,6 +78,8 @@ public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase im
   private long lastActivityTime;
   /** New memories arrived since the last sleep-time consolidation. */
   private boolean dirtySinceConsolidation;
+  /** Event time of the last sleep-time run; memories newer than this are the ones still to consolidate. */
+  private long lastConsolidationTime;
   /** Sleep-time runs so far. */
   private int consolidationRuns;
   /** Memories with status ACTIVE. */
@@ -94,12 +96,14 @@ public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase im
    * All-args constructor.
    * @param lastActivityTime Event time of the newest input for the user.
    * @param dirtySinceConsolidation New memories arrived since the last sleep-time consolidation.
+   * @param lastConsolidationTime Event time of the last sleep-time run; memories newer than this are the ones still to consolidate.
    * @param consolidationRuns Sleep-time runs so far.
    * @param activeCount Memories with status ACTIVE.
    */
-  public LongTermMeta(java.lang.Long lastActivityTime, java.lang.Boolean dirtySinceConsolidation, java.lang.Integer consolidationRuns, java.lang.Integer activeCount) {
+  public LongTermMeta(java.lang.Long lastActivityTime, java.lang.Boolean dirtySinceConsolidation, java.lang.Long lastConsolidationTime, java.lang.Integer consolidationRuns, java.lang.Integer activeCount) {
     this.lastActivityTime = lastActivityTime;
     this.dirtySinceConsolidation = dirtySinceConsolidation;
+    this.lastConsolidationTime = lastConsolidationTime;
     this.consolidationRuns = consolidationRuns;
     this.activeCount = activeCount;
   }
@@ -116,8 +120,9 @@ public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase im
     switch (field$) {
     case 0: return lastActivityTime;
     case 1: return dirtySinceConsolidation;
-    case 2: return consolidationRuns;
-    case 3: return activeCount;
+    case 2: return lastConsolidationTime;
+    case 3: return consolidationRuns;
+    case 4: return activeCount;
     default: throw new IndexOutOfBoundsException("Invalid index: " + field$);
     }
   }
@@ -129,8 +134,9 @@ public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase im
     switch (field$) {
     case 0: lastActivityTime = (java.lang.Long)value$; break;
     case 1: dirtySinceConsolidation = (java.lang.Boolean)value$; break;
-    case 2: consolidationRuns = (java.lang.Integer)value$; break;
-    case 3: activeCount = (java.lang.Integer)value$; break;
+    case 2: lastConsolidationTime = (java.lang.Long)value$; break;
+    case 3: consolidationRuns = (java.lang.Integer)value$; break;
+    case 4: activeCount = (java.lang.Integer)value$; break;
     default: throw new IndexOutOfBoundsException("Invalid index: " + field$);
     }
   }
@@ -169,6 +175,24 @@ public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase im
    */
   public void setDirtySinceConsolidation(boolean value) {
     this.dirtySinceConsolidation = value;
+  }
+
+  /**
+   * Gets the value of the 'lastConsolidationTime' field.
+   * @return Event time of the last sleep-time run; memories newer than this are the ones still to consolidate.
+   */
+  public long getLastConsolidationTime() {
+    return lastConsolidationTime;
+  }
+
+
+  /**
+   * Sets the value of the 'lastConsolidationTime' field.
+   * Event time of the last sleep-time run; memories newer than this are the ones still to consolidate.
+   * @param value the value to set.
+   */
+  public void setLastConsolidationTime(long value) {
+    this.lastConsolidationTime = value;
   }
 
   /**
@@ -252,6 +276,8 @@ public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase im
     private long lastActivityTime;
     /** New memories arrived since the last sleep-time consolidation. */
     private boolean dirtySinceConsolidation;
+    /** Event time of the last sleep-time run; memories newer than this are the ones still to consolidate. */
+    private long lastConsolidationTime;
     /** Sleep-time runs so far. */
     private int consolidationRuns;
     /** Memories with status ACTIVE. */
@@ -276,13 +302,17 @@ public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase im
         this.dirtySinceConsolidation = data().deepCopy(fields()[1].schema(), other.dirtySinceConsolidation);
         fieldSetFlags()[1] = other.fieldSetFlags()[1];
       }
-      if (isValidValue(fields()[2], other.consolidationRuns)) {
-        this.consolidationRuns = data().deepCopy(fields()[2].schema(), other.consolidationRuns);
+      if (isValidValue(fields()[2], other.lastConsolidationTime)) {
+        this.lastConsolidationTime = data().deepCopy(fields()[2].schema(), other.lastConsolidationTime);
         fieldSetFlags()[2] = other.fieldSetFlags()[2];
       }
-      if (isValidValue(fields()[3], other.activeCount)) {
-        this.activeCount = data().deepCopy(fields()[3].schema(), other.activeCount);
+      if (isValidValue(fields()[3], other.consolidationRuns)) {
+        this.consolidationRuns = data().deepCopy(fields()[3].schema(), other.consolidationRuns);
         fieldSetFlags()[3] = other.fieldSetFlags()[3];
+      }
+      if (isValidValue(fields()[4], other.activeCount)) {
+        this.activeCount = data().deepCopy(fields()[4].schema(), other.activeCount);
+        fieldSetFlags()[4] = other.fieldSetFlags()[4];
       }
     }
 
@@ -300,13 +330,17 @@ public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase im
         this.dirtySinceConsolidation = data().deepCopy(fields()[1].schema(), other.dirtySinceConsolidation);
         fieldSetFlags()[1] = true;
       }
-      if (isValidValue(fields()[2], other.consolidationRuns)) {
-        this.consolidationRuns = data().deepCopy(fields()[2].schema(), other.consolidationRuns);
+      if (isValidValue(fields()[2], other.lastConsolidationTime)) {
+        this.lastConsolidationTime = data().deepCopy(fields()[2].schema(), other.lastConsolidationTime);
         fieldSetFlags()[2] = true;
       }
-      if (isValidValue(fields()[3], other.activeCount)) {
-        this.activeCount = data().deepCopy(fields()[3].schema(), other.activeCount);
+      if (isValidValue(fields()[3], other.consolidationRuns)) {
+        this.consolidationRuns = data().deepCopy(fields()[3].schema(), other.consolidationRuns);
         fieldSetFlags()[3] = true;
+      }
+      if (isValidValue(fields()[4], other.activeCount)) {
+        this.activeCount = data().deepCopy(fields()[4].schema(), other.activeCount);
+        fieldSetFlags()[4] = true;
       }
     }
 
@@ -397,6 +431,49 @@ public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase im
     }
 
     /**
+      * Gets the value of the 'lastConsolidationTime' field.
+      * Event time of the last sleep-time run; memories newer than this are the ones still to consolidate.
+      * @return The value.
+      */
+    public long getLastConsolidationTime() {
+      return lastConsolidationTime;
+    }
+
+
+    /**
+      * Sets the value of the 'lastConsolidationTime' field.
+      * Event time of the last sleep-time run; memories newer than this are the ones still to consolidate.
+      * @param value The value of 'lastConsolidationTime'.
+      * @return This builder.
+      */
+    public io.memflow.schemas.internal.LongTermMeta.Builder setLastConsolidationTime(long value) {
+      validate(fields()[2], value);
+      this.lastConsolidationTime = value;
+      fieldSetFlags()[2] = true;
+      return this;
+    }
+
+    /**
+      * Checks whether the 'lastConsolidationTime' field has been set.
+      * Event time of the last sleep-time run; memories newer than this are the ones still to consolidate.
+      * @return True if the 'lastConsolidationTime' field has been set, false otherwise.
+      */
+    public boolean hasLastConsolidationTime() {
+      return fieldSetFlags()[2];
+    }
+
+
+    /**
+      * Clears the value of the 'lastConsolidationTime' field.
+      * Event time of the last sleep-time run; memories newer than this are the ones still to consolidate.
+      * @return This builder.
+      */
+    public io.memflow.schemas.internal.LongTermMeta.Builder clearLastConsolidationTime() {
+      fieldSetFlags()[2] = false;
+      return this;
+    }
+
+    /**
       * Gets the value of the 'consolidationRuns' field.
       * Sleep-time runs so far.
       * @return The value.
@@ -413,9 +490,9 @@ public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase im
       * @return This builder.
       */
     public io.memflow.schemas.internal.LongTermMeta.Builder setConsolidationRuns(int value) {
-      validate(fields()[2], value);
+      validate(fields()[3], value);
       this.consolidationRuns = value;
-      fieldSetFlags()[2] = true;
+      fieldSetFlags()[3] = true;
       return this;
     }
 
@@ -425,7 +502,7 @@ public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase im
       * @return True if the 'consolidationRuns' field has been set, false otherwise.
       */
     public boolean hasConsolidationRuns() {
-      return fieldSetFlags()[2];
+      return fieldSetFlags()[3];
     }
 
 
@@ -435,7 +512,7 @@ public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase im
       * @return This builder.
       */
     public io.memflow.schemas.internal.LongTermMeta.Builder clearConsolidationRuns() {
-      fieldSetFlags()[2] = false;
+      fieldSetFlags()[3] = false;
       return this;
     }
 
@@ -456,9 +533,9 @@ public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase im
       * @return This builder.
       */
     public io.memflow.schemas.internal.LongTermMeta.Builder setActiveCount(int value) {
-      validate(fields()[3], value);
+      validate(fields()[4], value);
       this.activeCount = value;
-      fieldSetFlags()[3] = true;
+      fieldSetFlags()[4] = true;
       return this;
     }
 
@@ -468,7 +545,7 @@ public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase im
       * @return True if the 'activeCount' field has been set, false otherwise.
       */
     public boolean hasActiveCount() {
-      return fieldSetFlags()[3];
+      return fieldSetFlags()[4];
     }
 
 
@@ -478,7 +555,7 @@ public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase im
       * @return This builder.
       */
     public io.memflow.schemas.internal.LongTermMeta.Builder clearActiveCount() {
-      fieldSetFlags()[3] = false;
+      fieldSetFlags()[4] = false;
       return this;
     }
 
@@ -489,8 +566,9 @@ public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase im
         LongTermMeta record = new LongTermMeta();
         record.lastActivityTime = fieldSetFlags()[0] ? this.lastActivityTime : (java.lang.Long) defaultValue(fields()[0]);
         record.dirtySinceConsolidation = fieldSetFlags()[1] ? this.dirtySinceConsolidation : (java.lang.Boolean) defaultValue(fields()[1]);
-        record.consolidationRuns = fieldSetFlags()[2] ? this.consolidationRuns : (java.lang.Integer) defaultValue(fields()[2]);
-        record.activeCount = fieldSetFlags()[3] ? this.activeCount : (java.lang.Integer) defaultValue(fields()[3]);
+        record.lastConsolidationTime = fieldSetFlags()[2] ? this.lastConsolidationTime : (java.lang.Long) defaultValue(fields()[2]);
+        record.consolidationRuns = fieldSetFlags()[3] ? this.consolidationRuns : (java.lang.Integer) defaultValue(fields()[3]);
+        record.activeCount = fieldSetFlags()[4] ? this.activeCount : (java.lang.Integer) defaultValue(fields()[4]);
         return record;
       } catch (org.apache.avro.AvroMissingFieldException e) {
         throw e;
@@ -527,6 +605,8 @@ public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase im
 
     out.writeBoolean(this.dirtySinceConsolidation);
 
+    out.writeLong(this.lastConsolidationTime);
+
     out.writeInt(this.consolidationRuns);
 
     out.writeInt(this.activeCount);
@@ -542,12 +622,14 @@ public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase im
 
       this.dirtySinceConsolidation = in.readBoolean();
 
+      this.lastConsolidationTime = in.readLong();
+
       this.consolidationRuns = in.readInt();
 
       this.activeCount = in.readInt();
 
     } else {
-      for (int i = 0; i < 4; i++) {
+      for (int i = 0; i < 5; i++) {
         switch (fieldOrder[i].pos()) {
         case 0:
           this.lastActivityTime = in.readLong();
@@ -558,10 +640,14 @@ public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase im
           break;
 
         case 2:
-          this.consolidationRuns = in.readInt();
+          this.lastConsolidationTime = in.readLong();
           break;
 
         case 3:
+          this.consolidationRuns = in.readInt();
+          break;
+
+        case 4:
           this.activeCount = in.readInt();
           break;
 
@@ -577,6 +663,7 @@ public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase im
     int result = 1;
     result = 31 * result + Long.hashCode(this.lastActivityTime);
     result = 31 * result + Boolean.hashCode(this.dirtySinceConsolidation);
+    result = 31 * result + Long.hashCode(this.lastConsolidationTime);
     result = 31 * result + Integer.hashCode(this.consolidationRuns);
     result = 31 * result + Integer.hashCode(this.activeCount);
     return result;
@@ -595,6 +682,9 @@ public class LongTermMeta extends org.apache.avro.specific.SpecificRecordBase im
       return false;
     }
     if (this.dirtySinceConsolidation != other.dirtySinceConsolidation) {
+      return false;
+    }
+    if (this.lastConsolidationTime != other.lastConsolidationTime) {
       return false;
     }
     if (this.consolidationRuns != other.consolidationRuns) {

@@ -1,0 +1,210 @@
+package io.memflow.operators.config;
+
+import static org.apache.flink.configuration.ConfigOptions.key;
+
+import java.time.Duration;
+import java.util.List;
+import org.apache.flink.configuration.ConfigOption;
+
+/**
+ * Every memflow setting: a typed, namespaced {@code memflow.*} key with a default and a
+ * description. Read from the Flink configuration (flink-conf / FlinkDeployment flinkConfiguration)
+ * or from {@code -Dkey=value} on the CLI. README's configuration table lists exactly these; a test
+ * keeps the two in step.
+ */
+public final class MemflowOptions {
+    private MemflowOptions() {}
+
+    // --- Kafka
+    public static final ConfigOption<String> BOOTSTRAP_SERVERS =
+            key("memflow.kafka.bootstrap-servers")
+                    .stringType()
+                    .defaultValue("localhost:9092")
+                    .withDescription("Kafka bootstrap servers.");
+    public static final ConfigOption<String> GROUP_ID =
+            key("memflow.kafka.group-id")
+                    .stringType()
+                    .defaultValue("memflow")
+                    .withDescription("Consumer group of the job's Kafka source.");
+    public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX =
+            key("memflow.kafka.transactional-id-prefix")
+                    .stringType()
+                    .defaultValue("memflow")
+                    .withDescription(
+                            "Prefix of the exactly-once sinks' transactional ids; unique per job"
+                                    + " on a Kafka cluster.");
+    public static final ConfigOption<String> KAFKA_PROPERTIES_FILE =
+            key("memflow.kafka.properties-file")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Optional Kafka client properties file (security settings,"
+                                    + " credentials) applied to the source and the sinks.");
+    public static final ConfigOption<String> STARTING_OFFSETS =
+            key("memflow.kafka.starting-offsets")
+                    .stringType()
+                    .defaultValue("earliest")
+                    .withDescription(
+                            "Where a job without a savepoint starts reading: earliest or"
+                                    + " latest. Committed offsets of the group win.");
+
+    // --- topics
+    public static final ConfigOption<String> TOPIC_TURNS = topic("turns");
+    public static final ConfigOption<String> TOPIC_AGENT_EVENTS = topic("agent-events");
+    public static final ConfigOption<String> TOPIC_QUERIES = topic("queries");
+    public static final ConfigOption<String> TOPIC_CONTROL = topic("control");
+    public static final ConfigOption<String> TOPIC_MEMORY_CHANGES = topic("memory-changes");
+    public static final ConfigOption<String> TOPIC_ANSWERS = topic("answers");
+    public static final ConfigOption<String> TOPIC_DEAD_LETTERS = topic("dead-letters");
+
+    // --- job
+    public static final ConfigOption<Integer> MAX_PARALLELISM =
+            key("memflow.job.max-parallelism")
+                    .intType()
+                    .defaultValue(128)
+                    .withDescription(
+                            "Key groups of the job: the upper bound of any later rescale. Part of"
+                                    + " the savepoint contract; do not change after the first"
+                                    + " savepoint.");
+    public static final ConfigOption<Duration> OUT_OF_ORDERNESS =
+            key("memflow.time.out-of-orderness")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(5))
+                    .withDescription("Bounded out-of-orderness of event time.");
+    public static final ConfigOption<Duration> SOURCE_IDLENESS =
+            key("memflow.time.source-idleness")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(10))
+                    .withDescription("A partition silent this long is marked idle.");
+
+    // --- validation
+    public static final ConfigOption<Integer> MAX_TEXT_BYTES =
+            key("memflow.validation.max-text-bytes")
+                    .intType()
+                    .defaultValue(64 * 1024)
+                    .withDescription(
+                            "Longest accepted text in UTF-8 bytes; longer goes to dead letters.");
+    public static final ConfigOption<Duration> MAX_FUTURE_SKEW =
+            key("memflow.validation.max-future-skew")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(1))
+                    .withDescription(
+                            "An event time further than this past the wall clock goes to dead"
+                                    + " letters.");
+
+    // --- sensory
+    public static final ConfigOption<Double> KEEP_RATIO =
+            key("memflow.sensory.keep-ratio")
+                    .doubleType()
+                    .defaultValue(0.7)
+                    .withDescription(
+                            "Share of a turn's tokens kept by sensory compression (LightMem r).");
+    public static final ConfigOption<Integer> RING_SIZE =
+            key("memflow.sensory.ring-size")
+                    .intType()
+                    .defaultValue(8)
+                    .withDescription("Recent turns compared against for near-duplicates.");
+    public static final ConfigOption<Double> DUPLICATE_THRESHOLD =
+            key("memflow.sensory.duplicate-threshold")
+                    .doubleType()
+                    .defaultValue(0.97)
+                    .withDescription("Similarity at or above which a turn is a near-duplicate.");
+
+    // --- short-term
+    public static final ConfigOption<Integer> FLUSH_TOKENS =
+            key("memflow.short-term.flush-tokens")
+                    .intType()
+                    .defaultValue(512)
+                    .withDescription(
+                            "Buffered tokens that trigger consolidation of the segments (LightMem"
+                                    + " th).");
+    public static final ConfigOption<Duration> SHORT_TERM_IDLE_GAP =
+            key("memflow.short-term.idle-gap")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(30))
+                    .withDescription(
+                            "Event-time silence after which buffered segments are consolidated.");
+    public static final ConfigOption<Double> TOPIC_THRESHOLD =
+            key("memflow.short-term.topic-threshold")
+                    .doubleType()
+                    .defaultValue(0.2)
+                    .withDescription(
+                            "Similarity to the open segment below which a new topic segment"
+                                    + " starts.");
+
+    // --- long-term
+    public static final ConfigOption<Duration> SLEEP_IDLE_GAP =
+            key("memflow.sleep.idle-gap")
+                    .durationType()
+                    .defaultValue(Duration.ofHours(2))
+                    .withDescription(
+                            "Event-time idleness of a user after which sleep-time consolidation"
+                                    + " runs.");
+    public static final ConfigOption<Integer> CAPACITY =
+            key("memflow.long-term.capacity")
+                    .intType()
+                    .defaultValue(5000)
+                    .withDescription(
+                            "Active memories per user; past it the least retained are archived.");
+    public static final ConfigOption<Double> MERGE_THRESHOLD =
+            key("memflow.long-term.merge-threshold")
+                    .doubleType()
+                    .defaultValue(0.9)
+                    .withDescription("Similarity at which two memories merge (LightMem theta).");
+
+    // --- retrieval
+    public static final ConfigOption<Integer> RETRIEVAL_K =
+            key("memflow.retrieval.k")
+                    .intType()
+                    .defaultValue(10)
+                    .withDescription("Memories returned per query when the query names no k.");
+
+    // --- inference
+    public static final ConfigOption<String> MODEL_PATH =
+            key("memflow.inference.model-path")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "GGUF model for the inference operator; unset means answers carry"
+                                    + " memories only.");
+
+    private static ConfigOption<String> topic(String name) {
+        return key("memflow.topics." + name)
+                .stringType()
+                .defaultValue("memflow." + name)
+                .withDescription("Topic " + "memflow." + name + ".");
+    }
+
+    /** Every option, for docs and the README check. */
+    public static List<ConfigOption<?>> all() {
+        return List.of(
+                BOOTSTRAP_SERVERS,
+                GROUP_ID,
+                TRANSACTIONAL_ID_PREFIX,
+                KAFKA_PROPERTIES_FILE,
+                STARTING_OFFSETS,
+                TOPIC_TURNS,
+                TOPIC_AGENT_EVENTS,
+                TOPIC_QUERIES,
+                TOPIC_CONTROL,
+                TOPIC_MEMORY_CHANGES,
+                TOPIC_ANSWERS,
+                TOPIC_DEAD_LETTERS,
+                MAX_PARALLELISM,
+                OUT_OF_ORDERNESS,
+                SOURCE_IDLENESS,
+                MAX_TEXT_BYTES,
+                MAX_FUTURE_SKEW,
+                KEEP_RATIO,
+                RING_SIZE,
+                DUPLICATE_THRESHOLD,
+                FLUSH_TOKENS,
+                SHORT_TERM_IDLE_GAP,
+                TOPIC_THRESHOLD,
+                SLEEP_IDLE_GAP,
+                CAPACITY,
+                MERGE_THRESHOLD,
+                RETRIEVAL_K,
+                MODEL_PATH);
+    }
+}

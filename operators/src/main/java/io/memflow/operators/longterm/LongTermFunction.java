@@ -1,0 +1,169 @@
+package io.memflow.operators.longterm;
+
+import io.memflow.operators.metrics.MemflowMetrics;
+import io.memflow.schemas.ChangeType;
+import io.memflow.schemas.ControlType;
+import io.memflow.schemas.MemoryAnswer;
+import io.memflow.schemas.MemoryChange;
+import io.memflow.schemas.MemoryRecord;
+import io.memflow.schemas.internal.LongTermMeta;
+import io.memflow.schemas.internal.MemoryInput;
+import io.memflow.state.MemoryStateDescriptors;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Keyed shell of the long-term tier: inserts consolidated candidates, runs sleep-time consolidation
+ * when the user has been idle for {@code sleepIdleGap} of event time (timer, or the next input
+ * after the gap, whichever the stream delivers first: both give the same result), answers queries
+ * on the {@link #ANSWERS} side output, and acts on control commands. Main output: the changelog.
+ */
+public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, MemoryChange> {
+    private static final long serialVersionUID = 1L;
+
+    public static final OutputTag<MemoryAnswer> ANSWERS =
+            new OutputTag<>("answers", new AvroTypeInfo<>(MemoryAnswer.class));
+
+    private final LongTermMemory memory;
+    private final long sleepIdleGapMillis;
+    private final int defaultK;
+
+    private transient MapState<String, MemoryRecord> memories;
+    private transient ValueState<LongTermMeta> metaState;
+    private transient MemoryTable table;
+    private transient Map<ChangeType, Counter> changeCounters;
+    private transient Counter active;
+    private transient Counter superseded;
+    private transient Counter archived;
+    private transient Counter runs;
+    private transient Counter queries;
+    private transient Histogram latency;
+
+    public LongTermFunction(LongTermMemory memory, long sleepIdleGapMillis, int defaultK) {
+        this.memory = memory;
+        this.sleepIdleGapMillis = sleepIdleGapMillis;
+        this.defaultK = defaultK;
+    }
+
+    @Override
+    public void open(OpenContext ctx) {
+        memories = getRuntimeContext().getMapState(MemoryStateDescriptors.longTermMemories());
+        metaState = getRuntimeContext().getState(MemoryStateDescriptors.longTermMeta());
+        table = new MapStateTable(memories);
+        var g = getRuntimeContext().getMetricGroup().addGroup(MemflowMetrics.GROUP);
+        changeCounters = new EnumMap<>(ChangeType.class);
+        for (ChangeType t : ChangeType.values()) {
+            changeCounters.put(t, g.counter(MemflowMetrics.CHANGES_PREFIX + t.name()));
+        }
+        active = g.counter(MemflowMetrics.MEMORIES_ACTIVE);
+        superseded = g.counter(MemflowMetrics.MEMORIES_SUPERSEDED);
+        archived = g.counter(MemflowMetrics.MEMORIES_ARCHIVED);
+        runs = g.counter(MemflowMetrics.CONSOLIDATION_RUNS);
+        queries = g.counter(MemflowMetrics.QUERIES_ANSWERED);
+        latency =
+                g.histogram(
+                        MemflowMetrics.RETRIEVAL_LATENCY_MS,
+                        new DescriptiveStatisticsHistogram(1000));
+    }
+
+    @Override
+    public void processElement(MemoryInput in, Context ctx, Collector<MemoryChange> out)
+            throws Exception {
+        LongTermMeta meta = metaState.value();
+        if (meta == null) {
+            meta = LongTermMemory.emptyMeta();
+        }
+        // a user idle for the gap sleeps before anything newer is applied, as the timer would do
+        if (meta.getDirtySinceConsolidation()
+                && in.getEventTime() >= meta.getLastActivityTime() + sleepIdleGapMillis) {
+            ctx.timerService().deleteEventTimeTimer(sleepTimer(meta));
+            sleep(meta, meta.getLastActivityTime() + sleepIdleGapMillis, out);
+        }
+        if (!in.getCandidates().isEmpty()) {
+            if (meta.getDirtySinceConsolidation()) {
+                ctx.timerService().deleteEventTimeTimer(sleepTimer(meta));
+            }
+            emit(memory.insert(table, meta, in.getCandidates()), out);
+            if (meta.getDirtySinceConsolidation()) {
+                ctx.timerService().registerEventTimeTimer(sleepTimer(meta));
+            }
+            metaState.update(meta);
+        } else if (in.getQuery() != null) {
+            long start = System.nanoTime();
+            MemoryAnswer a = memory.answer(table, in.getQuery(), in.getPending(), defaultK);
+            latency.update((System.nanoTime() - start) / 1_000_000);
+            queries.inc();
+            ctx.output(ANSWERS, a);
+            metaState.update(meta);
+        } else if (in.getControl() != null) {
+            if (meta.getDirtySinceConsolidation()) {
+                ctx.timerService().deleteEventTimeTimer(sleepTimer(meta));
+            }
+            if (in.getControl().getType() == ControlType.CONSOLIDATE_NOW) {
+                sleep(meta, in.getEventTime(), out);
+                metaState.update(meta);
+            } else if (in.getControl().getType() == ControlType.FORGET_USER) {
+                emit(memory.forget(table, in.getEventTime()), out);
+                metaState.clear();
+            }
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<MemoryChange> out)
+            throws Exception {
+        LongTermMeta meta = metaState.value();
+        if (meta == null || !meta.getDirtySinceConsolidation() || sleepTimer(meta) != timestamp) {
+            return;
+        }
+        sleep(meta, timestamp, out);
+        metaState.update(meta);
+    }
+
+    private void sleep(LongTermMeta meta, long time, Collector<MemoryChange> out) throws Exception {
+        runs.inc();
+        emit(memory.sleep(table, meta, time), out);
+    }
+
+    private long sleepTimer(LongTermMeta meta) {
+        return meta.getLastActivityTime() + sleepIdleGapMillis;
+    }
+
+    private void emit(List<MemoryChange> changes, Collector<MemoryChange> out) {
+        for (MemoryChange c : changes) {
+            changeCounters.get(c.getType()).inc();
+            switch (c.getType()) {
+                case ADD -> active.inc();
+                case SUPERSEDE -> {
+                    active.dec();
+                    superseded.inc();
+                }
+                case ARCHIVE -> {
+                    active.dec();
+                    archived.inc();
+                }
+                case MERGE -> {
+                    if (c.getRecord().getStatus() == io.memflow.schemas.MemoryStatus.MERGED) {
+                        active.dec();
+                    }
+                }
+                default -> {
+                    // UPDATE keeps the status; DELETE comes with FORGET_USER, whose
+                    // memories were counted by status already (left as they were)
+                }
+            }
+            out.collect(c);
+        }
+    }
+}

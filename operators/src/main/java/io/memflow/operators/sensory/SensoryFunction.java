@@ -1,0 +1,67 @@
+package io.memflow.operators.sensory;
+
+import io.memflow.operators.metrics.MemflowMetrics;
+import io.memflow.schemas.ControlType;
+import io.memflow.schemas.internal.MemoryInput;
+import io.memflow.schemas.internal.SensoryState;
+import io.memflow.state.MemoryStateDescriptors;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Keyed shell of the sensory tier: observations go through {@link SensoryFilter}; queries and
+ * commands pass on in order (FORGET_USER clears the ring first).
+ */
+public class SensoryFunction extends KeyedProcessFunction<String, MemoryInput, MemoryInput> {
+    private static final long serialVersionUID = 1L;
+
+    private final SensoryFilter filter;
+    private transient ValueState<SensoryState> state;
+    private transient Counter turnsIn;
+    private transient Counter turnsDropped;
+    private transient Counter tokensIn;
+    private transient Counter tokensKept;
+
+    public SensoryFunction(SensoryFilter filter) {
+        this.filter = filter;
+    }
+
+    @Override
+    public void open(OpenContext ctx) {
+        state = getRuntimeContext().getState(MemoryStateDescriptors.sensory());
+        var g = getRuntimeContext().getMetricGroup().addGroup(MemflowMetrics.GROUP);
+        turnsIn = g.counter(MemflowMetrics.TURNS_IN);
+        turnsDropped = g.counter(MemflowMetrics.TURNS_DROPPED);
+        tokensIn = g.counter(MemflowMetrics.TOKENS_IN);
+        tokensKept = g.counter(MemflowMetrics.TOKENS_KEPT);
+    }
+
+    @Override
+    public void processElement(MemoryInput in, Context ctx, Collector<MemoryInput> out)
+            throws Exception {
+        if (in.getObservation() != null) {
+            SensoryState s = state.value();
+            if (s == null) {
+                s = SensoryFilter.emptyState();
+            }
+            SensoryFilter.Decision d = filter.process(s, in.getObservation());
+            state.update(s);
+            turnsIn.inc();
+            tokensIn.inc(d.tokensIn());
+            if (d.kept() == null) {
+                turnsDropped.inc();
+                return;
+            }
+            tokensKept.inc(d.tokensOut());
+            out.collect(MemoryInput.newBuilder(in).setObservation(d.kept()).build());
+            return;
+        }
+        if (in.getControl() != null && in.getControl().getType() == ControlType.FORGET_USER) {
+            state.clear();
+        }
+        out.collect(in);
+    }
+}

@@ -1,0 +1,125 @@
+package io.memflow.operators.shortterm;
+
+import io.memflow.operators.metrics.MemflowMetrics;
+import io.memflow.schemas.ControlType;
+import io.memflow.schemas.internal.MemoryInput;
+import io.memflow.schemas.internal.SegmentBatch;
+import io.memflow.schemas.internal.ShortTermState;
+import io.memflow.state.MemoryStateDescriptors;
+import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Keyed shell of the short-term tier. Buffers observations with {@link ShortTermBuffer}, emits
+ * flushed batches, keeps one event-time timer per user at {@code last event + idle gap}, attaches
+ * the buffered observations to queries, and acts on CONSOLIDATE_NOW (flush) and FORGET_USER
+ * (clear).
+ */
+public class ShortTermFunction extends KeyedProcessFunction<String, MemoryInput, MemoryInput> {
+    private static final long serialVersionUID = 1L;
+
+    private final ShortTermBuffer buffer;
+    private transient ValueState<ShortTermState> state;
+    private transient Counter segmentsClosed;
+    private transient Counter batchesFlushed;
+
+    public ShortTermFunction(ShortTermBuffer buffer) {
+        this.buffer = buffer;
+    }
+
+    @Override
+    public void open(OpenContext ctx) {
+        state = getRuntimeContext().getState(MemoryStateDescriptors.shortTerm());
+        var g = getRuntimeContext().getMetricGroup().addGroup(MemflowMetrics.GROUP);
+        segmentsClosed = g.counter(MemflowMetrics.SEGMENTS_CLOSED);
+        batchesFlushed = g.counter(MemflowMetrics.BATCHES_FLUSHED);
+    }
+
+    @Override
+    public void processElement(MemoryInput in, Context ctx, Collector<MemoryInput> out)
+            throws Exception {
+        ShortTermState s = state.value();
+        if (in.getObservation() != null) {
+            if (s == null) {
+                s = ShortTermBuffer.emptyState();
+            } else if (!ShortTermBuffer.isEmpty(s)) {
+                ctx.timerService().deleteEventTimeTimer(idleTimer(s));
+            }
+            List<SegmentBatch> batches = buffer.add(in.getKey(), s, in.getObservation());
+            for (SegmentBatch b : batches) {
+                emit(in, b, out);
+            }
+            if (ShortTermBuffer.isEmpty(s)) {
+                state.clear();
+            } else {
+                state.update(s);
+                ctx.timerService().registerEventTimeTimer(idleTimer(s));
+            }
+            return;
+        }
+        if (in.getQuery() != null) {
+            out.collect(MemoryInput.newBuilder(in).setPending(ShortTermBuffer.buffered(s)).build());
+            return;
+        }
+        if (in.getControl() != null && s != null) {
+            ctx.timerService().deleteEventTimeTimer(idleTimer(s));
+            if (in.getControl().getType() == ControlType.CONSOLIDATE_NOW) {
+                SegmentBatch b = buffer.flush(in.getKey(), s, in.getEventTime(), "command");
+                if (b != null) {
+                    emit(in, b, out);
+                }
+            }
+            state.clear();
+        }
+        out.collect(in);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<MemoryInput> out)
+            throws Exception {
+        ShortTermState s = state.value();
+        if (s == null || idleTimer(s) != timestamp) {
+            return;
+        }
+        String key = ctx.getCurrentKey();
+        SegmentBatch b = buffer.flush(key, s, timestamp, "idle");
+        state.clear();
+        if (b != null) {
+            int bar = key.indexOf('|');
+            MemoryInput carrier =
+                    MemoryInput.newBuilder()
+                            .setKey(key)
+                            .setTenantId(key.substring(0, bar))
+                            .setUserId(key.substring(bar + 1))
+                            .setEventTime(timestamp)
+                            .build();
+            emit(carrier, b, out);
+        }
+    }
+
+    private long idleTimer(ShortTermState s) {
+        return s.getLastEventTime() + buffer.idleGapMillis();
+    }
+
+    private void emit(MemoryInput carrier, SegmentBatch b, Collector<MemoryInput> out) {
+        segmentsClosed.inc(b.getSegments().size());
+        batchesFlushed.inc();
+        out.collect(
+                MemoryInput.newBuilder()
+                        .setKey(carrier.getKey())
+                        .setTenantId(carrier.getTenantId())
+                        .setUserId(carrier.getUserId())
+                        .setEventTime(b.getFlushTime())
+                        .setBatch(b)
+                        .setObservation(null)
+                        .setQuery(null)
+                        .setControl(null)
+                        .setPending(List.of())
+                        .setCandidates(List.of())
+                        .build());
+    }
+}
