@@ -141,6 +141,40 @@ class DeployBuildContractTest {
                                 + "\\s*$");
     }
 
+    /**
+     * Every memflow.* key the deployment sets is an option the job declares (MemflowOptions in the
+     * operators module, read as text): a misspelt key would otherwise be ignored silently and the
+     * job would run on its default.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("overlays")
+    void memflowKeysAreOptionsTheJobReads(Path overlay) {
+        Path options =
+                Repo.root()
+                        .resolve(
+                                "operators/src/main/java/io/memflow/operators/config/MemflowOptions.java");
+        assertThat(options).as("the job's configuration options").isRegularFile();
+        String src = Repo.read(options);
+        List<String> declared = new ArrayList<>();
+        Matcher key = Pattern.compile("key\\(\"(memflow\\.[^\"]+)\"\\)").matcher(src);
+        while (key.find()) {
+            declared.add(key.group(1));
+        }
+        Matcher topic = Pattern.compile("\\btopic\\(\"([a-z-]+)\"\\)").matcher(src);
+        while (topic.find()) {
+            declared.add("memflow.topics." + topic.group(1));
+        }
+        Manifests m = Manifests.render(overlay);
+        List<String> used =
+                m.flinkConfiguration().propertyNames().stream()
+                        .filter(k -> k.startsWith("memflow."))
+                        .toList();
+        assertThat(used).isNotEmpty();
+        assertThat(declared).containsAll(used);
+        assertThat(m.flinkConf("memflow.job.max-parallelism"))
+                .isEqualTo(m.flinkConf("pipeline.max-parallelism"));
+    }
+
     /** {@code <finalName>} of the jobs module: the shaded jar is target/<finalName>.jar. */
     static String jobsFinalName() {
         Path pom = Repo.root().resolve("jobs/pom.xml");

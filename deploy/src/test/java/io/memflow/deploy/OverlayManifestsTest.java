@@ -308,6 +308,24 @@ class OverlayManifestsTest {
     }
 
     @Test
+    void misspeltFieldDeepInThePodTemplateFails() {
+        ObjectNode fd = Manifests.render(Repo.k8s().resolve("overlays/dev")).flinkDeployment();
+        ObjectNode container =
+                (ObjectNode)
+                        fd.path("spec").path("podTemplate").path("spec").path("containers").get(0);
+        container.set("volumeMount", container.get("volumeMounts"));
+        assertThat(crds.validate(fd)).anyMatch(p -> p.contains("volumeMount"));
+    }
+
+    @Test
+    void unknownNodePoolRoleFails() {
+        ObjectNode pool =
+                Manifests.render(Repo.k8s().resolve("overlays/dev")).single("KafkaNodePool");
+        ((ObjectNode) pool.path("spec")).putArray("roles").add("zookeeper");
+        assertThat(crds.validate(pool)).anyMatch(p -> p.contains("roles"));
+    }
+
+    @Test
     void unsupportedFlinkVersionFails() {
         ObjectNode fd = Manifests.render(Repo.k8s().resolve("overlays/dev")).flinkDeployment();
         ((ObjectNode) fd.path("spec")).put("flinkVersion", "v2_3");
