@@ -1,0 +1,118 @@
+package io.memflow.serving.bench;
+
+import io.memflow.serving.kernels.WorkerPool;
+import io.memflow.serving.kvcache.KvCache;
+import io.memflow.serving.model.LlamaModel;
+import io.memflow.serving.sampling.GreedySampler;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Measures prefill and decode speed of a model next to the machine's memory bandwidth, measured in
+ * the same run with the same number of threads. Decoding one token reads every weight once, so
+ * {@code bandwidth / weightBytesPerToken} bounds decode speed; the ratio achieved/bound is the
+ * figure of merit.
+ */
+public final class DecodeBench {
+
+    /** One benchmark run's numbers. */
+    public record Result(
+            int threads,
+            int promptTokens,
+            int decodeTokens,
+            double prefillTokensPerSecond,
+            double decodeTokensPerSecond,
+            long weightBytesPerToken,
+            double copyBytesPerSecond,
+            double boundTokensPerSecond) {
+        public double ratio() {
+            return decodeTokensPerSecond / boundTokensPerSecond;
+        }
+    }
+
+    private DecodeBench() {}
+
+    /** Runs prefill of {@code promptTokens} random tokens, then {@code decodeTokens} steps. */
+    public static Result run(LlamaModel model, int promptTokens, int decodeTokens, int repeats) {
+        int vocab = model.config().vocabSize();
+        SplittableRandom r = new SplittableRandom(7);
+        int[] prompt = new int[promptTokens];
+        for (int i = 0; i < promptTokens; i++) {
+            prompt[i] = 3 + r.nextInt(vocab - 6); // skip the special ids at both ends
+        }
+        // warm-up: JIT and page-in of the mapped weights
+        timeRun(model, prompt, Math.min(8, decodeTokens));
+        double bestPrefill = 0;
+        double bestDecode = 0;
+        for (int i = 0; i < repeats; i++) {
+            double[] t = timeRun(model, prompt, decodeTokens);
+            bestPrefill = Math.max(bestPrefill, t[0]);
+            bestDecode = Math.max(bestDecode, t[1]);
+        }
+        double bandwidth = copyBandwidth(model.threads());
+        long bytes = model.weightBytesPerToken();
+        return new Result(
+                model.threads(),
+                promptTokens,
+                decodeTokens,
+                bestPrefill,
+                bestDecode,
+                bytes,
+                bandwidth,
+                bandwidth / bytes);
+    }
+
+    /** {prefill tok/s, decode tok/s} of one run. */
+    private static double[] timeRun(LlamaModel model, int[] prompt, int decodeTokens) {
+        KvCache cache = model.newCache();
+        GreedySampler sampler = new GreedySampler();
+        long t0 = System.nanoTime();
+        float[] logits = null;
+        for (int from = 0; from < prompt.length; from += LlamaModel.DEFAULT_BLOCK) {
+            int to = Math.min(prompt.length, from + LlamaModel.DEFAULT_BLOCK);
+            int[] positions = new int[to - from];
+            for (int i = 0; i < positions.length; i++) {
+                positions[i] = from + i;
+            }
+            logits = model.forward(Arrays.copyOfRange(prompt, from, to), positions, cache, null);
+        }
+        long t1 = System.nanoTime();
+        int position = prompt.length;
+        for (int i = 0; i < decodeTokens; i++) {
+            int next = sampler.sample(logits);
+            logits = model.forward(new int[] {next}, new int[] {position++}, cache, null);
+        }
+        long t2 = System.nanoTime();
+        return new double[] {prompt.length * 1e9 / (t1 - t0), decodeTokens * 1e9 / (t2 - t1)};
+    }
+
+    /**
+     * Bytes copied per second by {@code threads} threads, each copying its share of a 256 MiB
+     * buffer (far larger than any cache). Each byte copied is read once and written once; the best
+     * of several rounds is kept.
+     */
+    public static double copyBandwidth(int threads) {
+        int n = 64 << 20; // floats: 256 MiB per buffer
+        float[] src = new float[n];
+        float[] dst = new float[n];
+        Arrays.fill(src, 1f);
+        double best = 0;
+        try (WorkerPool pool = new WorkerPool(threads)) {
+            for (int round = 0; round < 8; round++) {
+                long t0 = System.nanoTime();
+                pool.parallelFor(
+                        threads,
+                        (start, end) -> {
+                            for (int p = start; p < end; p++) {
+                                int from = (int) ((long) n * p / threads);
+                                int to = (int) ((long) n * (p + 1) / threads);
+                                System.arraycopy(src, from, dst, from, to - from);
+                            }
+                        });
+                long t1 = System.nanoTime();
+                best = Math.max(best, (double) n * Float.BYTES * 1e9 / (t1 - t0));
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,117 @@
+package io.memflow.serving.model;
+
+import io.memflow.serving.kernels.Kernels;
+import io.memflow.serving.kernels.WorkerPool;
+import io.memflow.serving.kvcache.AttentionRecorder;
+import io.memflow.serving.kvcache.KvCache;
+
+/**
+ * Causal grouped-query attention over a {@link KvCache}. A query at position p attends to every
+ * cached entry with position &lt;= p; the cache may hold any subset of earlier positions (after
+ * eviction), so causality is decided by stored positions, not by slot numbers. Query head h reads
+ * kv head {@code h / groupSize}.
+ */
+public final class Attention {
+    private Attention() {}
+
+    /**
+     * For each token t of the block and each head, writes the attention output into out[t][h *
+     * headSize ...]. The block's own keys and values must already be in the cache.
+     */
+    static void attend(
+            LlamaConfig c,
+            Kernels kernels,
+            WorkerPool pool,
+            KvCache cache,
+            int layer,
+            float[][] q, // (token, heads * headSize), rotated
+            int[] positions, // (token)
+            int tokens,
+            float[][] out, // (token, heads * headSize)
+            AttentionRecorder recorder) {
+        int slots = cache.size(layer);
+        pool.parallelFor(
+                tokens * c.heads(),
+                (start, end) -> {
+                    float[] att = new float[slots]; // (slot) scratch for this worker
+                    for (int item = start; item < end; item++) {
+                        int t = item / c.heads();
+                        int h = item % c.heads();
+                        int visible = visibleSlots(cache, layer, positions[t]);
+                        scores(c, kernels, cache, layer, q[t], h, visible, att);
+                        if (recorder != null && recorder.isWatched(positions[t])) {
+                            recorder.record(layer, h / c.groupSize(), att, 0, visible);
+                        }
+                        mix(c, kernels, cache, layer, att, h, visible, out[t]);
+                    }
+                });
+    }
+
+    /**
+     * Softmaxed attention of one query over the cache, per head: {@code [head][slot]}, for slots
+     * visible from {@code queryPosition}. {@code query} is (heads * headSize), already rotated for
+     * its position. Handy for scoring cache entries without a recorder.
+     */
+    public static float[][] weights(
+            LlamaConfig c,
+            Kernels kernels,
+            KvCache cache,
+            int layer,
+            float[] query,
+            int queryPosition) {
+        int visible = visibleSlots(cache, layer, queryPosition);
+        float[][] w = new float[c.heads()][visible];
+        for (int h = 0; h < c.heads(); h++) {
+            scores(c, kernels, cache, layer, query, h, visible, w[h]);
+        }
+        return w;
+    }
+
+    /** Slots [0, n) hold positions &lt;= position (positions ascend by slot). */
+    private static int visibleSlots(KvCache cache, int layer, int position) {
+        int n = cache.size(layer);
+        while (n > 0 && cache.position(layer, n - 1) > position) {
+            n--;
+        }
+        return n;
+    }
+
+    /** att[s] = softmax over s of q_h · k_s / sqrt(headSize). */
+    private static void scores(
+            LlamaConfig c,
+            Kernels kernels,
+            KvCache cache,
+            int layer,
+            float[] q,
+            int h,
+            int visible,
+            float[] att) {
+        int hs = c.headSize();
+        int kvOffset = (h / c.groupSize()) * hs;
+        float[] keys = cache.keys(layer);
+        float scale = (float) (1.0 / Math.sqrt(hs));
+        for (int s = 0; s < visible; s++) {
+            att[s] = kernels.dot(q, h * hs, keys, s * c.kvDim() + kvOffset, hs) * scale;
+        }
+        Blocks.softmax(att, 0, visible);
+    }
+
+    /** out_h = sum over s of att[s] * v_s. */
+    private static void mix(
+            LlamaConfig c,
+            Kernels kernels,
+            KvCache cache,
+            int layer,
+            float[] att,
+            int h,
+            int visible,
+            float[] out) {
+        int hs = c.headSize();
+        int kvOffset = (h / c.groupSize()) * hs;
+        float[] values = cache.values(layer);
+        java.util.Arrays.fill(out, h * hs, (h + 1) * hs, 0f);
+        for (int s = 0; s < visible; s++) {
+            kernels.axpy(att[s], values, s * c.kvDim() + kvOffset, out, h * hs, hs);
+        }
+    }
+}

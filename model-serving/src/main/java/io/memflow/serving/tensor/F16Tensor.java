@@ -1,0 +1,75 @@
+package io.memflow.serving.tensor;
+
+import io.memflow.serving.gguf.GgmlType;
+import io.memflow.serving.kernels.Lanes;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+/** IEEE half-precision floats. */
+public final class F16Tensor extends FloatTensor {
+
+    public F16Tensor(ByteBuffer data, int size) {
+        super(data, size);
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.F16;
+    }
+
+    @Override
+    public float getFloat(int index) {
+        return f16(index * 2);
+    }
+
+    @Override
+    protected float dotBlocksScalar(int first, int count, float[] x, int xOffset) {
+        float sum = 0f;
+        for (int i = 0; i < count; i++) {
+            sum += f16((first + i) * 2) * x[xOffset + i];
+        }
+        return sum;
+    }
+
+    @Override
+    protected float dotBlocksVector(int first, int count, float[] x, int xOffset) {
+        FloatVector acc = FloatVector.zero(Lanes.F);
+        int upper = Lanes.F.loopBound(count);
+        int i = 0;
+        for (; i < upper; i += Lanes.L) {
+            ShortVector h =
+                    ShortVector.fromByteBuffer(
+                            Lanes.S, data, (first + i) * 2, ByteOrder.LITTLE_ENDIAN);
+            acc = toFloats(h).fma(FloatVector.fromArray(Lanes.F, x, xOffset + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < count; i++) {
+            sum += f16((first + i) * 2) * x[xOffset + i];
+        }
+        return sum;
+    }
+
+    /**
+     * Widens L halves to floats with integer ops (Java 17 has no vector f16 conversion): the same
+     * rescale-by-2^112 trick as {@link Float16#toFloat}; exact for all finite halves. Infinities
+     * and NaNs become large finite values, which do not occur in model weights.
+     */
+    static FloatVector toFloats(ShortVector h) {
+        IntVector bits = (IntVector) h.castShape(Lanes.I, 0);
+        IntVector magnitude = bits.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
+        IntVector sign = bits.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+        FloatVector scaled = magnitude.reinterpretAsFloats().mul(0x1.0p112f);
+        return scaled.reinterpretAsInts().or(sign).reinterpretAsFloats();
+    }
+
+    @Override
+    protected void dequantizeBlocks(int first, int count, float[] out, int outOffset) {
+        for (int i = 0; i < count; i++) {
+            out[outOffset + i] = f16((first + i) * 2);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.memflow.serving.tensor;
+
+import io.memflow.serving.gguf.GgmlType;
+import io.memflow.serving.kernels.Lanes;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Q8_0: blocks of 32 elements, 34 bytes each: an f16 scale d, then 32 signed bytes q. Element value
+ * = d * q.
+ */
+public final class Q8_0Tensor extends FloatTensor {
+    static final int BLOCK = 32;
+    static final int BYTES = 34;
+
+    public Q8_0Tensor(ByteBuffer data, int size) {
+        super(data, size);
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q8_0;
+    }
+
+    @Override
+    public float getFloat(int index) {
+        int base = index / BLOCK * BYTES;
+        return f16(base) * data.get(base + 2 + index % BLOCK);
+    }
+
+    @Override
+    protected float dotBlocksScalar(int first, int count, float[] x, int xOffset) {
+        float sum = 0f;
+        for (int b = 0; b < count; b++) {
+            int base = (first + b) * BYTES;
+            int xb = xOffset + b * BLOCK;
+            float blockSum = 0f;
+            for (int j = 0; j < BLOCK; j++) {
+                blockSum += data.get(base + 2 + j) * x[xb + j];
+            }
+            sum += f16(base) * blockSum;
+        }
+        return sum;
+    }
+
+    @Override
+    protected float dotBlocksVector(int first, int count, float[] x, int xOffset) {
+        if (!Lanes.usable()) {
+            return dotBlocksScalar(first, count, x, xOffset);
+        }
+        FloatVector acc = FloatVector.zero(Lanes.F);
+        for (int b = 0; b < count; b++) {
+            int base = (first + b) * BYTES;
+            int xb = xOffset + b * BLOCK;
+            FloatVector blockAcc = FloatVector.zero(Lanes.F);
+            for (int j = 0; j < BLOCK; j += Lanes.L) {
+                ByteVector q =
+                        ByteVector.fromByteBuffer(
+                                Lanes.B, data, base + 2 + j, ByteOrder.LITTLE_ENDIAN);
+                FloatVector w = (FloatVector) q.castShape(Lanes.F, 0);
+                blockAcc = w.fma(FloatVector.fromArray(Lanes.F, x, xb + j), blockAcc);
+            }
+            acc = blockAcc.fma(FloatVector.broadcast(Lanes.F, f16(base)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    protected void dequantizeBlocks(int first, int count, float[] out, int outOffset) {
+        for (int b = 0; b < count; b++) {
+            int base = (first + b) * BYTES;
+            float d = f16(base);
+            for (int j = 0; j < BLOCK; j++) {
+                out[outOffset + b * BLOCK + j] = d * data.get(base + 2 + j);
+            }
+        }
+    }
+}
