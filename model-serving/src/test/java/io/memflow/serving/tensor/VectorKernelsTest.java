@@ -1,0 +1,134 @@
+package io.memflow.serving.tensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.memflow.serving.gguf.GgmlType;
+import io.memflow.serving.kernels.Kernels;
+import io.memflow.serving.kernels.ScalarKernels;
+import io.memflow.serving.kernels.VectorKernels;
+import java.nio.ByteBuffer;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Vector API kernels against the scalar references, for every type, with offsets and lengths that
+ * start and end inside blocks and odd activation offsets.
+ *
+ * <p>Tolerance: the two paths sum in different orders, so they may differ by float rounding:
+ * |vector - scalar| &lt;= 1e-5 * sum |w_i * x_i| + 1e-6.
+ */
+class VectorKernelsTest {
+    static final double RELATIVE_TOLERANCE = 1e-5;
+
+    @Test
+    void vectorApiIsSelectedOnThisMachine() {
+        assertThat(Kernels.preferred()).isEqualTo(Kernels.VECTOR);
+    }
+
+    @ParameterizedTest
+    @EnumSource(GgmlType.class)
+    void dotMatchesScalar(GgmlType type) {
+        int blocks = 9;
+        int size = blocks * type.blockSize();
+        FloatTensor t = FloatTensor.wrap(type, randomBlocks(type, blocks, 11), size);
+        SplittableRandom r = new SplittableRandom(5);
+        float[] x = new float[size + 7];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (r.nextDouble() * 2 - 1);
+        }
+        int b = type.blockSize();
+        int[][] cases = { // {offset, length}
+            {0, size},
+            {0, b},
+            {b, 3 * b},
+            {0, 1},
+            {b + 5, 2 * b + 3},
+            {3, size - 3},
+            {2 * b, 5 * b + 17},
+            {size - 7, 7},
+            {0, 0},
+            {b, b + 13}
+        };
+        for (int[] c : cases) {
+            for (int xOffset : new int[] {0, 3, 7}) {
+                int offset = c[0];
+                int n = Math.min(c[1], size - offset);
+                float scalar = t.dotScalar(offset, x, xOffset, n);
+                float vector = t.dotVector(offset, x, xOffset, n);
+                double scale = 0;
+                for (int i = 0; i < n; i++) {
+                    scale += Math.abs(t.getFloat(offset + i) * x[xOffset + i]);
+                }
+                assertThat((double) Math.abs(vector - scalar))
+                        .as("%s offset %d n %d xOffset %d", type, offset, n, xOffset)
+                        .isLessThanOrEqualTo(RELATIVE_TOLERANCE * scale + 1e-6);
+            }
+        }
+    }
+
+    @Test
+    void floatArrayKernelsMatchScalar() {
+        SplittableRandom r = new SplittableRandom(3);
+        float[] a = new float[301];
+        float[] b = new float[301];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) r.nextDouble() - 0.5f;
+            b[i] = (float) r.nextDouble() - 0.5f;
+        }
+        for (int n : new int[] {0, 1, 15, 16, 17, 64, 290}) {
+            for (int off : new int[] {0, 1, 9}) {
+                float s = ScalarKernels.dot(a, off, b, off + 1, n);
+                float v = VectorKernels.dot(a, off, b, off + 1, n);
+                assertThat(Math.abs(s - v)).isLessThanOrEqualTo(1e-5f * n + 1e-6f);
+                float[] ys = b.clone();
+                float[] yv = b.clone();
+                ScalarKernels.axpy(0.75f, a, off, ys, off + 2, n);
+                VectorKernels.axpy(0.75f, a, off, yv, off + 2, n);
+                for (int i = 0; i < ys.length; i++) {
+                    assertThat(yv[i]).isCloseTo(ys[i], org.assertj.core.data.Offset.offset(1e-6f));
+                }
+            }
+        }
+    }
+
+    /** Random payload bytes with sane f16 scales (no inf/NaN) where each format keeps them. */
+    static ByteBuffer randomBlocks(GgmlType type, int blocks, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int bytes = blocks * type.blockBytes();
+        ByteBuffer buf = Blocks.le(bytes);
+        for (int i = 0; i < bytes; i++) {
+            buf.put(i, (byte) r.nextInt(256));
+        }
+        for (int blk = 0; blk < blocks; blk++) {
+            int at = blk * type.blockBytes();
+            switch (type) {
+                case F32:
+                    buf.putFloat(at, (float) (r.nextDouble() * 2 - 1));
+                    break;
+                case F16:
+                    buf.putShort(at, Float16.fromFloat((float) (r.nextDouble() * 4 - 2)));
+                    break;
+                case BF16:
+                    buf.putShort(
+                            at, (short) (Float.floatToRawIntBits((float) r.nextDouble()) >>> 16));
+                    break;
+                case Q8_0:
+                case Q4_0:
+                    buf.putShort(at, Float16.fromFloat((float) (r.nextDouble() * 0.1 - 0.05)));
+                    break;
+                case Q4_K:
+                    buf.putShort(at, Float16.fromFloat((float) (r.nextDouble() * 0.01)));
+                    buf.putShort(at + 2, Float16.fromFloat((float) (r.nextDouble() * 0.01)));
+                    break;
+                case Q6_K:
+                    buf.putShort(at + 208, Float16.fromFloat((float) (r.nextDouble() * 0.01)));
+                    break;
+                default:
+                    throw new AssertionError(type);
+            }
+        }
+        return buf;
+    }
+}
