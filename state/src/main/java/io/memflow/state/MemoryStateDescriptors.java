@@ -2,6 +2,7 @@ package io.memflow.state;
 
 import io.memflow.schemas.MemoryRecord;
 import io.memflow.schemas.internal.LongTermMeta;
+import io.memflow.schemas.internal.PendingInputs;
 import io.memflow.schemas.internal.SensoryState;
 import io.memflow.schemas.internal.ShortTermState;
 import java.time.Duration;
@@ -20,6 +21,7 @@ import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
  * long-term by archive past capacity and FORGET_USER.
  */
 public final class MemoryStateDescriptors {
+    public static final String EVENT_ORDER = "event-order-buffer";
     public static final String SENSORY = "sensory-ring";
     public static final String SHORT_TERM = "short-term-buffer";
     public static final String LONG_TERM_MEMORIES = "long-term-memories";
@@ -29,6 +31,12 @@ public final class MemoryStateDescriptors {
     public static final Duration SENSORY_TTL = Duration.ofDays(7);
 
     private MemoryStateDescriptors() {}
+
+    /** Inputs waiting for the watermark, by event time; each entry dies when its timer fires. */
+    public static MapStateDescriptor<Long, PendingInputs> eventOrder() {
+        return new MapStateDescriptor<>(
+                EVENT_ORDER, Types.LONG, new AvroTypeInfo<>(PendingInputs.class));
+    }
 
     public static ValueStateDescriptor<SensoryState> sensory() {
         ValueStateDescriptor<SensoryState> d =

@@ -71,6 +71,14 @@ public final class MemflowOptions {
                     .durationType()
                     .defaultValue(Duration.ofSeconds(5))
                     .withDescription("Bounded out-of-orderness of event time.");
+    public static final ConfigOption<Duration> QUIET_RELEASE =
+            key("memflow.time.quiet-release")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(1))
+                    .withDescription(
+                            "When no input arrived for this long (wall clock), event time"
+                                    + " catches up with the newest input so it is processed"
+                                    + " without waiting for a later one.");
     public static final ConfigOption<Duration> SOURCE_IDLENESS =
             key("memflow.time.source-idleness")
                     .durationType()

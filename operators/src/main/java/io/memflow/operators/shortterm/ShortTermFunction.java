@@ -43,6 +43,16 @@ public class ShortTermFunction extends KeyedProcessFunction<String, MemoryInput,
     public void processElement(MemoryInput in, Context ctx, Collector<MemoryInput> out)
             throws Exception {
         ShortTermState s = state.value();
+        // a user silent for the idle gap is flushed before anything newer, as the timer would
+        if (s != null && !ShortTermBuffer.isEmpty(s) && in.getEventTime() >= idleTimer(s)) {
+            ctx.timerService().deleteEventTimeTimer(idleTimer(s));
+            SegmentBatch idle = buffer.flush(in.getKey(), s, idleTimer(s), "idle");
+            if (idle != null) {
+                emit(in, idle, out);
+            }
+            state.clear();
+            s = null;
+        }
         if (in.getObservation() != null) {
             if (s == null) {
                 s = ShortTermBuffer.emptyState();

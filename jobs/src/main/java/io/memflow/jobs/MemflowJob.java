@@ -1,0 +1,58 @@
+package io.memflow.jobs;
+
+import io.memflow.jobs.kafka.KafkaEndpoints;
+import java.time.Duration;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The production entry point: the memflow job against an existing Kafka. On a Flink cluster
+ * (application mode, see deploy/k8s) {@code main} reads the {@code memflow.*} keys from the cluster
+ * configuration; {@code memflow run} calls {@link #start} on a local MiniCluster.
+ */
+public final class MemflowJob {
+    static {
+        AvroTrust.trustMemflowSchemas();
+    }
+
+    private MemflowJob() {}
+
+    public static void main(String[] args) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        ReadableConfig conf = env.getConfiguration();
+        wire(env, conf);
+        env.execute("memflow");
+    }
+
+    /** Builds the job with Kafka endpoints into {@code env}. */
+    public static void wire(StreamExecutionEnvironment env, ReadableConfig conf) {
+        MemflowPipeline.build(
+                env,
+                conf,
+                KafkaEndpoints.source(conf, false),
+                KafkaEndpoints.changesSink(conf),
+                KafkaEndpoints.answersSink(conf),
+                KafkaEndpoints.deadLetterSink(conf),
+                null);
+    }
+
+    /** Local defaults for a job started from the CLI, on top of which the user's keys apply. */
+    public static Configuration localDefaults(String checkpointDir) {
+        Configuration c =
+                io.memflow.state.StateBackendSettings.rocksDb(checkpointDir, Duration.ofSeconds(2));
+        c.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 5);
+        c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
+        return c;
+    }
+
+    /** Starts the Kafka-wired job on a local environment and returns without waiting. */
+    public static JobClient start(Configuration conf) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        wire(env, conf);
+        return env.executeAsync("memflow");
+    }
+}

@@ -1,0 +1,187 @@
+package io.memflow.jobs;
+
+import io.memflow.operators.config.MemflowOptions;
+import io.memflow.operators.consolidate.ConsolidateFunction;
+import io.memflow.operators.consolidate.ExtractiveConsolidator;
+import io.memflow.operators.ingest.DecodeValidateFunction;
+import io.memflow.operators.ingest.InputDecoder;
+import io.memflow.operators.longterm.LongTermFunction;
+import io.memflow.operators.longterm.LongTermMemory;
+import io.memflow.operators.ordering.EventOrderFunction;
+import io.memflow.operators.ordering.QuietWatermarks;
+import io.memflow.operators.retrieval.Retriever;
+import io.memflow.operators.sensory.HeuristicTokenScorer;
+import io.memflow.operators.sensory.SensoryFilter;
+import io.memflow.operators.sensory.SensoryFunction;
+import io.memflow.operators.shortterm.ShortTermBuffer;
+import io.memflow.operators.shortterm.ShortTermFunction;
+import io.memflow.operators.shortterm.TopicBoundary;
+import io.memflow.schemas.DeadLetter;
+import io.memflow.schemas.MemoryAnswer;
+import io.memflow.schemas.MemoryChange;
+import io.memflow.schemas.internal.MemoryInput;
+import io.memflow.schemas.internal.RawEvent;
+import javax.annotation.Nullable;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * Builds the memflow job graph from its source and sinks, so that the production job, the demo, the
+ * evaluation and the tests all run the same graph:
+ *
+ * <pre>
+ * source(raw records) ─ decode+validate ─┬─ dead letters ──────────────────────────> sink
+ *                                         └─ event time ─ keyBy(tenant|user) ─ event order ─ sensory ─ short-term
+ *                 ─ consolidate ─ long-term ─┬─ memory changes ─────────────────────> sink
+ *                                            └─ answers ────────────────────────────> sink
+ * </pre>
+ *
+ * The tiers stay keyed by {@code tenant|user} end to end without reshuffling (the stream is
+ * re-interpreted as keyed), so one user's events are handled in order on one subtask.
+ */
+public final class MemflowPipeline {
+    private MemflowPipeline() {}
+
+    /** The key of every tier. */
+    public static final class UserKey implements KeySelector<MemoryInput, String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getKey(MemoryInput in) {
+            return in.getKey();
+        }
+    }
+
+    /**
+     * @param tap optional hook between decoding and the tiers (tests insert fault injection here)
+     */
+    public static void build(
+            StreamExecutionEnvironment env,
+            ReadableConfig conf,
+            Source<RawEvent, ?, ?> source,
+            Sink<MemoryChange> changes,
+            Sink<MemoryAnswer> answers,
+            Sink<DeadLetter> deadLetters,
+            @Nullable MapFunction<MemoryInput, MemoryInput> tap) {
+        env.setMaxParallelism(conf.get(MemflowOptions.MAX_PARALLELISM));
+
+        InputDecoder decoder =
+                new InputDecoder(
+                        new InputDecoder.Topics(
+                                conf.get(MemflowOptions.TOPIC_TURNS),
+                                conf.get(MemflowOptions.TOPIC_AGENT_EVENTS),
+                                conf.get(MemflowOptions.TOPIC_QUERIES),
+                                conf.get(MemflowOptions.TOPIC_CONTROL)),
+                        conf.get(MemflowOptions.MAX_TEXT_BYTES),
+                        conf.get(MemflowOptions.MAX_FUTURE_SKEW));
+
+        // Event time comes from the payload, not the Kafka timestamp: producers may not set it,
+        // and a replay months later must see the same times.
+        DataStream<RawEvent> raw =
+                env.fromSource(source, WatermarkStrategy.noWatermarks(), "kafka-source")
+                        .uid(Uids.SOURCE);
+        SingleOutputStreamOperator<MemoryInput> decoded =
+                raw.process(new DecodeValidateFunction(decoder))
+                        .returns(new AvroTypeInfo<>(MemoryInput.class))
+                        .name("decode-validate")
+                        .uid(Uids.DECODE);
+        decoded.getSideOutput(DecodeValidateFunction.DEAD_LETTERS)
+                .sinkTo(deadLetters)
+                .name("dead-letters")
+                .uid(Uids.SINK_DEAD_LETTERS);
+
+        DataStream<MemoryInput> timed =
+                decoded.assignTimestampsAndWatermarks(
+                                WatermarkStrategy.<MemoryInput>forGenerator(
+                                                ctx ->
+                                                        new QuietWatermarks(
+                                                                conf.get(
+                                                                                MemflowOptions
+                                                                                        .OUT_OF_ORDERNESS)
+                                                                        .toMillis(),
+                                                                conf.get(
+                                                                                MemflowOptions
+                                                                                        .QUIET_RELEASE)
+                                                                        .toMillis()))
+                                        .withTimestampAssigner((e, ts) -> e.getEventTime())
+                                        .withIdleness(conf.get(MemflowOptions.SOURCE_IDLENESS)))
+                        .name("event-time")
+                        .uid(Uids.TIMESTAMPS);
+        if (tap != null) {
+            timed =
+                    timed.map(tap)
+                            .returns(new AvroTypeInfo<>(MemoryInput.class))
+                            .name("tap")
+                            .uid("tap");
+        }
+
+        UserKey key = new UserKey();
+        SensoryFilter sensory =
+                new SensoryFilter(
+                        conf.get(MemflowOptions.RING_SIZE),
+                        conf.get(MemflowOptions.DUPLICATE_THRESHOLD),
+                        conf.get(MemflowOptions.KEEP_RATIO),
+                        new HeuristicTokenScorer());
+        DataStream<MemoryInput> ordered =
+                timed.keyBy(key)
+                        .process(new EventOrderFunction())
+                        .returns(new AvroTypeInfo<>(MemoryInput.class))
+                        .name("event-order")
+                        .uid(Uids.EVENT_ORDER);
+        DataStream<MemoryInput> sensed =
+                DataStreamUtils.reinterpretAsKeyedStream(ordered, key)
+                        .process(new SensoryFunction(sensory))
+                        .returns(new AvroTypeInfo<>(MemoryInput.class))
+                        .name("sensory")
+                        .uid(Uids.SENSORY);
+
+        ShortTermBuffer buffer =
+                new ShortTermBuffer(
+                        conf.get(MemflowOptions.FLUSH_TOKENS),
+                        conf.get(MemflowOptions.SHORT_TERM_IDLE_GAP).toMillis(),
+                        TopicBoundary.sessionsOnly());
+        DataStream<MemoryInput> buffered =
+                DataStreamUtils.reinterpretAsKeyedStream(sensed, key)
+                        .process(new ShortTermFunction(buffer))
+                        .returns(new AvroTypeInfo<>(MemoryInput.class))
+                        .name("short-term")
+                        .uid(Uids.SHORT_TERM);
+
+        DataStream<MemoryInput> consolidated =
+                buffered.map(new ConsolidateFunction(new ExtractiveConsolidator()))
+                        .returns(new AvroTypeInfo<>(MemoryInput.class))
+                        .name("consolidate")
+                        .uid(Uids.CONSOLIDATE);
+
+        LongTermMemory longTerm =
+                new LongTermMemory(
+                        conf.get(MemflowOptions.CAPACITY),
+                        conf.get(MemflowOptions.MERGE_THRESHOLD),
+                        new Retriever());
+        SingleOutputStreamOperator<MemoryChange> changelog =
+                DataStreamUtils.reinterpretAsKeyedStream(consolidated, key)
+                        .process(
+                                new LongTermFunction(
+                                        longTerm,
+                                        conf.get(MemflowOptions.SLEEP_IDLE_GAP).toMillis(),
+                                        conf.get(MemflowOptions.RETRIEVAL_K)))
+                        .returns(new AvroTypeInfo<>(MemoryChange.class))
+                        .name("long-term")
+                        .uid(Uids.LONG_TERM);
+        changelog.sinkTo(changes).name("memory-changes").uid(Uids.SINK_CHANGES);
+        changelog
+                .getSideOutput(LongTermFunction.ANSWERS)
+                .sinkTo(answers)
+                .name("answers")
+                .uid(Uids.SINK_ANSWERS);
+    }
+}

@@ -1,0 +1,271 @@
+package io.memflow.jobs.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.memflow.jobs.MemflowJob;
+import io.memflow.jobs.cli.JsonCodec;
+import io.memflow.jobs.kafka.EmbeddedKafka;
+import io.memflow.jobs.kafka.KafkaEndpoints;
+import io.memflow.jobs.kafka.TopicIo;
+import io.memflow.operators.config.MemflowOptions;
+import io.memflow.schemas.ConversationTurn;
+import io.memflow.schemas.MemoryAnswer;
+import io.memflow.schemas.MemoryChange;
+import io.memflow.schemas.MemoryQuery;
+import io.memflow.schemas.MemoryStatus;
+import io.memflow.schemas.RetrievedMemory;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+
+/**
+ * The demo: an in-process KRaft broker, the production job on a local MiniCluster (RocksDB,
+ * checkpoints), a bundled conversation over several weeks in which facts change, then questions;
+ * prints the memories and answers with provenance and a summary.
+ */
+public final class DemoRunner {
+    static final String TENANT = "acme";
+    static final String USER = "maya";
+
+    private final PrintStream out;
+    private final int webUiPort;
+    private final long start = System.nanoTime();
+
+    public DemoRunner(PrintStream out, int webUiPort) {
+        this.out = out;
+        this.webUiPort = webUiPort;
+    }
+
+    public int run() throws Exception {
+        step("starting an in-process Kafka broker (KRaft)");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(0)) {
+            Path checkpoints = Files.createTempDirectory("memflow-demo-");
+            Configuration conf = MemflowJob.localDefaults(checkpoints.toUri().toString());
+            conf.set(MemflowOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+            conf.set(MemflowOptions.TRANSACTIONAL_ID_PREFIX, "memflow-demo");
+            conf.set(CoreOptions.DEFAULT_PARALLELISM, 2);
+            conf.set(
+                    org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_INTERVAL,
+                    Duration.ofSeconds(1));
+            if (webUiPort > 0) {
+                conf.set(RestOptions.BIND_PORT, webUiPort + "-" + (webUiPort + 20));
+            }
+            List<String> topics = new ArrayList<>(KafkaEndpoints.inputTopics(conf));
+            topics.addAll(KafkaEndpoints.outputTopics(conf));
+            kafka.createTopics(topics, 2, conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES));
+            step("broker at " + kafka.bootstrapServers() + ", topics created");
+
+            step(
+                    "starting the memflow job on a Flink MiniCluster (RocksDB, incremental checkpoints)");
+            JobClient job = MemflowJob.start(conf);
+            if (webUiPort > 0) {
+                step(
+                        "Flink web UI: http://localhost:"
+                                + webUiPort
+                                + " (or the next free port) while the demo runs");
+            }
+            try (TopicIo io = new TopicIo(kafka.bootstrapServers())) {
+                List<ConversationTurn> turns = loadTurns();
+                step("feeding " + turns.size() + " turns of a conversation over several weeks");
+                int n = 0;
+                for (ConversationTurn t : turns) {
+                    io.send(conf.get(MemflowOptions.TOPIC_TURNS), t);
+                    if (++n % 10 == 0 || n == turns.size()) {
+                        progress("turns sent", n, turns.size());
+                    }
+                }
+                List<MemoryQuery> questions = questions(turns.get(turns.size() - 1).getEventTime());
+                step("asking " + questions.size() + " questions a day after the last session");
+                for (MemoryQuery q : questions) {
+                    io.send(conf.get(MemflowOptions.TOPIC_QUERIES), q);
+                }
+                step(
+                        "waiting for the answers to be committed (exactly-once: visible after a checkpoint)");
+                List<MemoryAnswer> answers =
+                        io.readUntil(
+                                conf.get(MemflowOptions.TOPIC_ANSWERS),
+                                MemoryAnswer.class,
+                                questions.size(),
+                                Duration.ofSeconds(90));
+                List<MemoryChange> changes =
+                        io.readAll(
+                                conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES),
+                                MemoryChange.class,
+                                Duration.ofSeconds(3));
+                job.cancel().get();
+                printMemories(changes);
+                printAnswers(questions, answers);
+                printSummary(turns, changes, answers);
+                return answers.size() == questions.size() ? 0 : 1;
+            }
+        }
+    }
+
+    static List<ConversationTurn> loadTurns() throws Exception {
+        List<ConversationTurn> turns = new ArrayList<>();
+        try (BufferedReader r =
+                new BufferedReader(
+                        new InputStreamReader(
+                                DemoRunner.class.getResourceAsStream("/demo/conversation.jsonl"),
+                                StandardCharsets.UTF_8))) {
+            String line;
+            int i = 0;
+            while ((line = r.readLine()) != null) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode j = JsonCodec.MAPPER.readTree(line);
+                i++;
+                String session = j.get("session").asText();
+                turns.add(
+                        ConversationTurn.newBuilder()
+                                .setEventId(TENANT + "/" + USER + "/" + session + ":" + i)
+                                .setTenantId(TENANT)
+                                .setUserId(USER)
+                                .setSessionId(session)
+                                .setTurnId(session + ":" + i)
+                                .setSpeaker(j.get("speaker").asText())
+                                .setRole(
+                                        j.get("speaker").asText().equals("Maya")
+                                                ? "user"
+                                                : "assistant")
+                                .setText(j.get("text").asText())
+                                .setEventTime(Instant.parse(j.get("time").asText()))
+                                .build());
+            }
+        }
+        return turns;
+    }
+
+    static List<MemoryQuery> questions(Instant last) {
+        String[] qs = {
+            "Where does Maya live now?",
+            "What is Maya's job?",
+            "What is the name of Maya's dog?",
+            "Where did Maya travel in May?",
+            "What is Maya allergic to?"
+        };
+        List<MemoryQuery> out = new ArrayList<>();
+        for (int i = 0; i < qs.length; i++) {
+            out.add(
+                    MemoryQuery.newBuilder()
+                            .setQueryId("q" + (i + 1))
+                            .setTenantId(TENANT)
+                            .setUserId(USER)
+                            .setText(qs[i])
+                            .setQueryTime(last.plus(Duration.ofDays(1)).plusSeconds(i))
+                            .setK(3)
+                            .build());
+        }
+        return out;
+    }
+
+    private void printMemories(List<MemoryChange> changes) {
+        Map<String, MemoryChange> latest = new LinkedHashMap<>();
+        for (MemoryChange c : changes) {
+            MemoryChange prev = latest.get(c.getMemoryId());
+            if (prev == null || prev.getVersion() < c.getVersion()) {
+                latest.put(c.getMemoryId(), c);
+            }
+        }
+        out.println();
+        out.println(
+                "== Memories ("
+                        + latest.size()
+                        + ", from "
+                        + changes.size()
+                        + " changelog events) ==");
+        for (MemoryChange c : latest.values()) {
+            var r = c.getRecord();
+            String validity = r.getValidTo() == null ? "" : "  valid until " + r.getValidTo();
+            out.printf(
+                    "  %-10s v%d %s  <- %s%s%n",
+                    r.getStatus(),
+                    r.getVersion(),
+                    r.getText(),
+                    String.join(",", r.getSourceTurnIds()),
+                    validity);
+        }
+    }
+
+    private void printAnswers(List<MemoryQuery> questions, List<MemoryAnswer> answers) {
+        out.println();
+        out.println("== Answers ==");
+        Map<String, MemoryAnswer> byId = new LinkedHashMap<>();
+        answers.forEach(a -> byId.put(a.getQueryId(), a));
+        for (MemoryQuery q : questions) {
+            out.println("Q: " + q.getText());
+            MemoryAnswer a = byId.get(q.getQueryId());
+            if (a == null) {
+                out.println("   (no answer)");
+                continue;
+            }
+            for (RetrievedMemory m : a.getMemories()) {
+                String status =
+                        m.getStatus() == MemoryStatus.ACTIVE
+                                ? ""
+                                : " ["
+                                        + m.getStatus()
+                                        + (m.getValidTo() == null ? "" : " until " + m.getValidTo())
+                                        + "]";
+                out.printf(
+                        "   %.2f  %s%s  (turns %s)%n",
+                        m.getScore(), m.getText(), status, String.join(",", m.getSourceTurnIds()));
+            }
+        }
+    }
+
+    private void printSummary(
+            List<ConversationTurn> turns, List<MemoryChange> changes, List<MemoryAnswer> answers) {
+        Set<String> kept = new HashSet<>();
+        Map<String, Integer> byType = new LinkedHashMap<>();
+        for (MemoryChange c : changes) {
+            byType.merge(c.getType().name(), 1, Integer::sum);
+            if (c.getType() == io.memflow.schemas.ChangeType.ADD) {
+                kept.addAll(c.getRecord().getSourceTurnIds());
+            }
+        }
+        out.println();
+        out.printf(
+                "== Summary: %d turns in, %d dropped by sensory filtering, %d memories, changes %s, %d answers, %.1f s ==%n",
+                turns.size(),
+                turns.size() - kept.size(),
+                (int) changes.stream().map(MemoryChange::getMemoryId).distinct().count(),
+                byType,
+                answers.size(),
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    private void step(String msg) {
+        out.printf("[%5.1fs] %s%n", (System.nanoTime() - start) / 1e9, msg);
+        out.flush();
+    }
+
+    private void progress(String what, int done, int total) {
+        int width = 30;
+        int filled = (int) Math.round(width * (double) done / total);
+        out.printf(
+                "[%5.1fs]   %s [%s%s] %d/%d%n",
+                (System.nanoTime() - start) / 1e9,
+                what,
+                "#".repeat(filled),
+                ".".repeat(width - filled),
+                done,
+                total);
+        out.flush();
+    }
+}

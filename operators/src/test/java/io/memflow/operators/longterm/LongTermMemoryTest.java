@@ -1,0 +1,187 @@
+package io.memflow.operators.longterm;
+
+import static io.memflow.operators.TestData.obs;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.memflow.operators.TestData;
+import io.memflow.operators.consolidate.ExtractiveConsolidator;
+import io.memflow.operators.retrieval.Retriever;
+import io.memflow.schemas.ChangeType;
+import io.memflow.schemas.MemoryAnswer;
+import io.memflow.schemas.MemoryChange;
+import io.memflow.schemas.MemoryQuery;
+import io.memflow.schemas.MemoryRecord;
+import io.memflow.schemas.MemoryStatus;
+import io.memflow.schemas.internal.LongTermMeta;
+import io.memflow.schemas.internal.Segment;
+import io.memflow.schemas.internal.SegmentBatch;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LongTermMemoryTest {
+    final LongTermMemory memory = new LongTermMemory(5000, 0.9, new Retriever());
+    final ExtractiveConsolidator consolidator = new ExtractiveConsolidator();
+    final MemoryTable table = new MemoryTable.InMemory();
+    final LongTermMeta meta = LongTermMemory.emptyMeta();
+
+    List<MemoryRecord> batch(io.memflow.schemas.internal.Observation... o) {
+        Segment s =
+                Segment.newBuilder()
+                        .setSegmentId(TestData.KEY + "#" + o[0].getId())
+                        .setObservations(List.of(o))
+                        .build();
+        return consolidator.consolidate(
+                TestData.TENANT,
+                TestData.USER,
+                SegmentBatch.newBuilder()
+                        .setBatchId(s.getSegmentId())
+                        .setSegments(List.of(s))
+                        .setFlushTime(o[o.length - 1].getEventTime())
+                        .setTrigger("tokens")
+                        .build());
+    }
+
+    MemoryAnswer ask(String text, String time) throws Exception {
+        MemoryQuery q =
+                MemoryQuery.newBuilder()
+                        .setQueryId("q")
+                        .setTenantId(TestData.TENANT)
+                        .setUserId(TestData.USER)
+                        .setText(text)
+                        .setQueryTime(Instant.parse(time))
+                        .build();
+        return memory.answer(table, q, List.of(), 10);
+    }
+
+    @Test
+    void knowledgeUpdateSupersedesOlderFactAndKeepsIt() throws Exception {
+        List<MemoryChange> changes = new ArrayList<>();
+        changes.addAll(
+                memory.insert(
+                        table,
+                        meta,
+                        batch(
+                                obs(
+                                        "d1",
+                                        "s1",
+                                        "2024-03-04T10:00:00Z",
+                                        "Ann",
+                                        "I live in Boston near the river."),
+                                obs(
+                                        "d2",
+                                        "s1",
+                                        "2024-03-04T10:01:00Z",
+                                        "Ann",
+                                        "My dog is called Pepper."))));
+        changes.addAll(
+                memory.insert(
+                        table,
+                        meta,
+                        batch(
+                                obs(
+                                        "d3",
+                                        "s2",
+                                        "2024-04-08T10:00:00Z",
+                                        "Ann",
+                                        "We just moved to Seattle last weekend!"))));
+        changes.addAll(
+                memory.sleep(table, meta, Instant.parse("2024-04-08T12:00:00Z").toEpochMilli()));
+
+        assertThat(changes)
+                .extracting(MemoryChange::getType)
+                .containsExactly(
+                        ChangeType.ADD, ChangeType.ADD, ChangeType.ADD, ChangeType.SUPERSEDE);
+        MemoryRecord boston =
+                table.get(ExtractiveConsolidator.memoryId(TestData.TENANT, TestData.USER, "d1"));
+        assertThat(boston.getStatus()).isEqualTo(MemoryStatus.SUPERSEDED);
+        assertThat(boston.getValidTo()).isEqualTo(Instant.parse("2024-04-08T10:00:00Z"));
+        assertThat(boston.getVersion()).isEqualTo(2);
+
+        MemoryAnswer a = ask("Where does Ann live?", "2024-04-09T10:00:00Z");
+        assertThat(a.getMemories()).isNotEmpty();
+        assertThat(a.getMemories().get(0).getSourceTurnIds()).containsExactly("d3");
+        assertThat(a.getMemories().get(1).getSourceTurnIds()).containsExactly("d1");
+        assertThat(a.getMemories().get(1).getStatus()).isEqualTo(MemoryStatus.SUPERSEDED);
+    }
+
+    @Test
+    void repeatedStatementMergesAndForgetDeletesEverything() throws Exception {
+        memory.insert(
+                table,
+                meta,
+                batch(
+                        obs(
+                                "d1",
+                                "s1",
+                                "2024-03-04T10:00:00Z",
+                                "Ann",
+                                "I am allergic to peanuts and shellfish.")));
+        memory.sleep(table, meta, Instant.parse("2024-03-04T12:00:00Z").toEpochMilli());
+        memory.insert(
+                table,
+                meta,
+                batch(
+                        obs(
+                                "d9",
+                                "s2",
+                                "2024-03-10T10:00:00Z",
+                                "Ann",
+                                "I am allergic to peanuts and shellfish!")));
+        List<MemoryChange> sleep =
+                memory.sleep(table, meta, Instant.parse("2024-03-10T12:00:00Z").toEpochMilli());
+        assertThat(sleep)
+                .extracting(MemoryChange::getType)
+                .containsExactly(ChangeType.MERGE, ChangeType.MERGE);
+        MemoryRecord survivor =
+                table.get(ExtractiveConsolidator.memoryId(TestData.TENANT, TestData.USER, "d1"));
+        assertThat(survivor.getSourceTurnIds()).containsExactly("d1", "d9");
+
+        List<MemoryChange> forget =
+                memory.forget(table, Instant.parse("2024-03-11T00:00:00Z").toEpochMilli());
+        assertThat(forget).hasSize(2).allMatch(c -> c.getType() == ChangeType.DELETE);
+        assertThat(table.all()).isEmpty();
+    }
+
+    @Test
+    void retrievalReinforcesUsedMemories() throws Exception {
+        memory.insert(
+                table,
+                meta,
+                batch(obs("d1", "s1", "2024-03-04T10:00:00Z", "Ann", "My dog is called Pepper.")));
+        ask("What is the name of the dog?", "2024-03-05T10:00:00Z");
+        MemoryRecord r =
+                table.get(ExtractiveConsolidator.memoryId(TestData.TENANT, TestData.USER, "d1"));
+        assertThat(r.getUsageCount()).isEqualTo(1);
+        assertThat(r.getStrength()).isEqualTo(2.0);
+    }
+
+    @Test
+    void archivesLeastRetainedPastCapacity() throws Exception {
+        LongTermMemory small = new LongTermMemory(1, 0.9, new Retriever());
+        small.insert(
+                table,
+                meta,
+                batch(obs("d1", "s1", "2024-01-01T10:00:00Z", "Ann", "I play chess on Sundays.")));
+        small.insert(
+                table,
+                meta,
+                batch(
+                        obs(
+                                "d2",
+                                "s1",
+                                "2024-03-01T10:00:00Z",
+                                "Ann",
+                                "My favourite colour is green.")));
+        List<MemoryChange> c =
+                small.sleep(table, meta, Instant.parse("2024-03-02T10:00:00Z").toEpochMilli());
+        assertThat(c)
+                .singleElement()
+                .satisfies(
+                        x -> {
+                            assertThat(x.getType()).isEqualTo(ChangeType.ARCHIVE);
+                            assertThat(x.getRecord().getSourceTurnIds()).containsExactly("d1");
+                        });
+    }
+}
