@@ -8,24 +8,36 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API species every vector kernel uses. All are sized so that one vector of bytes,
- * shorts or ints converts lane for lane into one {@link #F} vector of floats: a kernel loads {@code
- * F.length()} quantized values and widens them in one step.
+ * The Vector API species the vector kernels use.
+ *
+ * <p>Float-only kernels (F32 weights, activations) use the preferred species ({@link #F}). Kernels
+ * that widen bytes or shorts to floats use at most 256-bit floats ({@link #QF}) with byte/short/int
+ * species of the same lane count ({@link #QB}, {@link #QS}, {@link #QI}), so a load of QL quantized
+ * values widens lane for lane into one float vector. The cap is a caution: the benchmark machine is
+ * AVX2 (preferred = 256 bits), and a 512-bit byte-to-float cast is not verified to compile to
+ * vector instructions on JDK 17.
  */
 public final class Lanes {
-    /** Preferred float species (512 bits, 16 lanes, on AVX-512 machines). */
+    /** Preferred float species for float-only kernels. */
     public static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     public static final int L = F.length();
 
-    /** L bytes. */
-    public static final VectorSpecies<Byte> B = ByteVector.SPECIES_MAX.withShape(shape(8 * L));
+    /** Float species for kernels that widen quantized values: at most 256 bits. */
+    public static final VectorSpecies<Float> QF =
+            F.vectorBitSize() > 256 ? FloatVector.SPECIES_256 : F;
 
-    /** L shorts. */
-    public static final VectorSpecies<Short> S = ShortVector.SPECIES_MAX.withShape(shape(16 * L));
+    public static final int QL = QF.length();
 
-    /** L ints (same shape as {@link #F}). */
-    public static final VectorSpecies<Integer> I = IntVector.SPECIES_MAX.withShape(F.vectorShape());
+    /** QL bytes. */
+    public static final VectorSpecies<Byte> QB = ByteVector.SPECIES_MAX.withShape(shape(8 * QL));
+
+    /** QL shorts. */
+    public static final VectorSpecies<Short> QS = ShortVector.SPECIES_MAX.withShape(shape(16 * QL));
+
+    /** QL ints (same shape as {@link #QF}). */
+    public static final VectorSpecies<Integer> QI =
+            IntVector.SPECIES_MAX.withShape(QF.vectorShape());
 
     private Lanes() {}
 
@@ -35,8 +47,8 @@ public final class Lanes {
         return bits >= 64 ? VectorShape.forBitSize(bits) : VectorShape.S_64_BIT;
     }
 
-    /** Whether quantized kernels can run: block sizes (16, 32, 256 lanes) must be L multiples. */
+    /** Whether quantized kernels can run: block sizes (16, 32, 256) must be QL multiples. */
     public static boolean usable() {
-        return L == 8 || L == 16;
+        return QL == 8 || QL == 16;
     }
 }

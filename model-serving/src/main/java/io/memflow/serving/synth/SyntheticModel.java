@@ -80,7 +80,8 @@ public final class SyntheticModel {
             matrix(w, GgufTensorNames.ffnDown(l), type, spec.dim(), spec.hiddenDim(), random);
         }
         ones(w, GgufTensorNames.OUTPUT_NORM, spec.dim());
-        matrix(w, GgufTensorNames.OUTPUT, type, spec.vocabSize(), spec.dim(), random);
+        // no output.weight: the classifier is tied to the embedding, as in the stories and
+        // SmolLM checkpoints these shapes copy
         w.write(out);
     }
 

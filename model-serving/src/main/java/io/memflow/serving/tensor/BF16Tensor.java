@@ -37,19 +37,19 @@ public final class BF16Tensor extends FloatTensor {
 
     @Override
     protected float dotBlocksVector(int first, int count, float[] x, int xOffset) {
-        FloatVector acc = FloatVector.zero(Lanes.F);
-        int upper = Lanes.F.loopBound(count);
+        FloatVector acc = FloatVector.zero(Lanes.QF);
+        int upper = Lanes.QF.loopBound(count);
         int i = 0;
-        for (; i < upper; i += Lanes.L) {
+        for (; i < upper; i += Lanes.QL) {
             ShortVector h =
                     ShortVector.fromByteBuffer(
-                            Lanes.S, data, (first + i) * 2, ByteOrder.LITTLE_ENDIAN);
+                            Lanes.QS, data, (first + i) * 2, ByteOrder.LITTLE_ENDIAN);
             // the sign extension of the cast is shifted out
             FloatVector w =
-                    ((IntVector) h.castShape(Lanes.I, 0))
+                    ((IntVector) h.castShape(Lanes.QI, 0))
                             .lanewise(VectorOperators.LSHL, 16)
                             .reinterpretAsFloats();
-            acc = w.fma(FloatVector.fromArray(Lanes.F, x, xOffset + i), acc);
+            acc = w.fma(FloatVector.fromArray(Lanes.QF, x, xOffset + i), acc);
         }
         float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < count; i++) {

@@ -37,14 +37,14 @@ public final class F16Tensor extends FloatTensor {
 
     @Override
     protected float dotBlocksVector(int first, int count, float[] x, int xOffset) {
-        FloatVector acc = FloatVector.zero(Lanes.F);
-        int upper = Lanes.F.loopBound(count);
+        FloatVector acc = FloatVector.zero(Lanes.QF);
+        int upper = Lanes.QF.loopBound(count);
         int i = 0;
-        for (; i < upper; i += Lanes.L) {
+        for (; i < upper; i += Lanes.QL) {
             ShortVector h =
                     ShortVector.fromByteBuffer(
-                            Lanes.S, data, (first + i) * 2, ByteOrder.LITTLE_ENDIAN);
-            acc = toFloats(h).fma(FloatVector.fromArray(Lanes.F, x, xOffset + i), acc);
+                            Lanes.QS, data, (first + i) * 2, ByteOrder.LITTLE_ENDIAN);
+            acc = toFloats(h).fma(FloatVector.fromArray(Lanes.QF, x, xOffset + i), acc);
         }
         float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < count; i++) {
@@ -59,7 +59,7 @@ public final class F16Tensor extends FloatTensor {
      * and NaNs become large finite values, which do not occur in model weights.
      */
     static FloatVector toFloats(ShortVector h) {
-        IntVector bits = (IntVector) h.castShape(Lanes.I, 0);
+        IntVector bits = (IntVector) h.castShape(Lanes.QI, 0);
         IntVector magnitude = bits.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
         IntVector sign = bits.and(0x8000).lanewise(VectorOperators.LSHL, 16);
         FloatVector scaled = magnitude.reinterpretAsFloats().mul(0x1.0p112f);

@@ -2,9 +2,23 @@ package io.memflow.serving.tensor;
 
 /** IEEE 754 half precision conversions (Java 17 has no Float.float16ToFloat). */
 public final class Float16 {
+    /** All 65536 halves decoded (256 KiB): block scales are read once per 32 weights. */
+    private static final float[] TABLE = new float[1 << 16];
+
+    static {
+        for (int h = 0; h < TABLE.length; h++) {
+            TABLE[h] = decode((short) h);
+        }
+    }
+
     private Float16() {}
 
     public static float toFloat(short h) {
+        return TABLE[h & 0xFFFF];
+    }
+
+    /** The reference conversion the table is built from. */
+    static float decode(short h) {
         int bits = h & 0xFFFF;
         int sign = (bits & 0x8000) << 16;
         int exp = (bits >>> 10) & 0x1F;

@@ -57,24 +57,24 @@ public final class Q4_0Tensor extends FloatTensor {
         if (!Lanes.usable()) {
             return dotBlocksScalar(first, count, x, xOffset);
         }
-        FloatVector acc = FloatVector.zero(Lanes.F);
+        FloatVector acc = FloatVector.zero(Lanes.QF);
         for (int b = 0; b < count; b++) {
             int base = (first + b) * BYTES;
             int xb = xOffset + b * BLOCK;
-            FloatVector blockAcc = FloatVector.zero(Lanes.F);
-            for (int j = 0; j < 16; j += Lanes.L) {
+            FloatVector blockAcc = FloatVector.zero(Lanes.QF);
+            for (int j = 0; j < 16; j += Lanes.QL) {
                 ByteVector packed =
                         ByteVector.fromByteBuffer(
-                                Lanes.B, data, base + 2 + j, ByteOrder.LITTLE_ENDIAN);
+                                Lanes.QB, data, base + 2 + j, ByteOrder.LITTLE_ENDIAN);
                 ByteVector lo = packed.and((byte) 0xF).sub((byte) 8);
                 ByteVector hi =
                         packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).sub((byte) 8);
-                FloatVector wl = (FloatVector) lo.castShape(Lanes.F, 0);
-                FloatVector wh = (FloatVector) hi.castShape(Lanes.F, 0);
-                blockAcc = wl.fma(FloatVector.fromArray(Lanes.F, x, xb + j), blockAcc);
-                blockAcc = wh.fma(FloatVector.fromArray(Lanes.F, x, xb + j + 16), blockAcc);
+                FloatVector wl = (FloatVector) lo.castShape(Lanes.QF, 0);
+                FloatVector wh = (FloatVector) hi.castShape(Lanes.QF, 0);
+                blockAcc = wl.fma(FloatVector.fromArray(Lanes.QF, x, xb + j), blockAcc);
+                blockAcc = wh.fma(FloatVector.fromArray(Lanes.QF, x, xb + j + 16), blockAcc);
             }
-            acc = blockAcc.fma(FloatVector.broadcast(Lanes.F, f16(base)), acc);
+            acc = blockAcc.fma(FloatVector.broadcast(Lanes.QF, f16(base)), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }

@@ -101,7 +101,7 @@ public final class Q4_KTensor extends FloatTensor {
         if (!Lanes.usable()) {
             return dotBlocksScalar(first, count, x, xOffset);
         }
-        FloatVector acc = FloatVector.zero(Lanes.F);
+        FloatVector acc = FloatVector.zero(Lanes.QF);
         for (int b = 0; b < count; b++) {
             int base = (first + b) * BYTES;
             float d = f16(base);
@@ -109,23 +109,25 @@ public final class Q4_KTensor extends FloatTensor {
             for (int group = 0; group < 4; group++) {
                 int lo = scaleMin(base, 2 * group);
                 int hi = scaleMin(base, 2 * group + 1);
-                FloatVector scaleLo = FloatVector.broadcast(Lanes.F, d * (lo & 0xFF));
-                FloatVector minLo = FloatVector.broadcast(Lanes.F, -dmin * (lo >>> 8));
-                FloatVector scaleHi = FloatVector.broadcast(Lanes.F, d * (hi & 0xFF));
-                FloatVector minHi = FloatVector.broadcast(Lanes.F, -dmin * (hi >>> 8));
+                FloatVector scaleLo = FloatVector.broadcast(Lanes.QF, d * (lo & 0xFF));
+                FloatVector minLo = FloatVector.broadcast(Lanes.QF, -dmin * (lo >>> 8));
+                FloatVector scaleHi = FloatVector.broadcast(Lanes.QF, d * (hi & 0xFF));
+                FloatVector minHi = FloatVector.broadcast(Lanes.QF, -dmin * (hi >>> 8));
                 int xg = xOffset + b * BLOCK + 64 * group;
                 int qs = base + 16 + 32 * group;
-                for (int l = 0; l < 32; l += Lanes.L) {
+                for (int l = 0; l < 32; l += Lanes.QL) {
                     ByteVector packed =
                             ByteVector.fromByteBuffer(
-                                    Lanes.B, data, qs + l, ByteOrder.LITTLE_ENDIAN);
+                                    Lanes.QB, data, qs + l, ByteOrder.LITTLE_ENDIAN);
                     ByteVector qLo = packed.and((byte) 0xF);
                     ByteVector qHi = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF);
                     // weight = q * scale - min, then accumulate weight * x
-                    FloatVector wLo = ((FloatVector) qLo.castShape(Lanes.F, 0)).fma(scaleLo, minLo);
-                    FloatVector wHi = ((FloatVector) qHi.castShape(Lanes.F, 0)).fma(scaleHi, minHi);
-                    acc = wLo.fma(FloatVector.fromArray(Lanes.F, x, xg + l), acc);
-                    acc = wHi.fma(FloatVector.fromArray(Lanes.F, x, xg + 32 + l), acc);
+                    FloatVector wLo =
+                            ((FloatVector) qLo.castShape(Lanes.QF, 0)).fma(scaleLo, minLo);
+                    FloatVector wHi =
+                            ((FloatVector) qHi.castShape(Lanes.QF, 0)).fma(scaleHi, minHi);
+                    acc = wLo.fma(FloatVector.fromArray(Lanes.QF, x, xg + l), acc);
+                    acc = wHi.fma(FloatVector.fromArray(Lanes.QF, x, xg + 32 + l), acc);
                 }
             }
         }

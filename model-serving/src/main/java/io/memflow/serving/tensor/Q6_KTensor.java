@@ -90,7 +90,7 @@ public final class Q6_KTensor extends FloatTensor {
         if (!Lanes.usable()) {
             return dotBlocksScalar(first, count, x, xOffset);
         }
-        FloatVector acc = FloatVector.zero(Lanes.F);
+        FloatVector acc = FloatVector.zero(Lanes.QF);
         for (int b = 0; b < count; b++) {
             int base = (first + b) * BYTES;
             float d = f16(base + 208);
@@ -99,7 +99,7 @@ public final class Q6_KTensor extends FloatTensor {
                 int qhBase = base + 128 + 32 * h;
                 int xh = xOffset + b * BLOCK + 128 * h;
                 // L is 8 or 16, so a chunk of L values never straddles the 16-element scale groups
-                for (int l = 0; l < 32; l += Lanes.L) {
+                for (int l = 0; l < 32; l += Lanes.QL) {
                     ByteVector ql0 = load(qlBase + l);
                     ByteVector ql1 = load(qlBase + 32 + l);
                     ByteVector qh = load(qhBase + l);
@@ -115,8 +115,8 @@ public final class Q6_KTensor extends FloatTensor {
                                         .lanewise(VectorOperators.LSHL, 4);
                         ByteVector q = low.or(high).sub((byte) 32);
                         float s = d * scale(base, h, k, l);
-                        FloatVector w = ((FloatVector) q.castShape(Lanes.F, 0)).mul(s);
-                        acc = w.fma(FloatVector.fromArray(Lanes.F, x, xh + 32 * k + l), acc);
+                        FloatVector w = ((FloatVector) q.castShape(Lanes.QF, 0)).mul(s);
+                        acc = w.fma(FloatVector.fromArray(Lanes.QF, x, xh + 32 * k + l), acc);
                     }
                 }
             }
@@ -125,7 +125,7 @@ public final class Q6_KTensor extends FloatTensor {
     }
 
     private ByteVector load(int offset) {
-        return ByteVector.fromByteBuffer(Lanes.B, data, offset, ByteOrder.LITTLE_ENDIAN);
+        return ByteVector.fromByteBuffer(Lanes.QB, data, offset, ByteOrder.LITTLE_ENDIAN);
     }
 
     @Override

@@ -51,19 +51,19 @@ public final class Q8_0Tensor extends FloatTensor {
         if (!Lanes.usable()) {
             return dotBlocksScalar(first, count, x, xOffset);
         }
-        FloatVector acc = FloatVector.zero(Lanes.F);
+        FloatVector acc = FloatVector.zero(Lanes.QF);
         for (int b = 0; b < count; b++) {
             int base = (first + b) * BYTES;
             int xb = xOffset + b * BLOCK;
-            FloatVector blockAcc = FloatVector.zero(Lanes.F);
-            for (int j = 0; j < BLOCK; j += Lanes.L) {
+            FloatVector blockAcc = FloatVector.zero(Lanes.QF);
+            for (int j = 0; j < BLOCK; j += Lanes.QL) {
                 ByteVector q =
                         ByteVector.fromByteBuffer(
-                                Lanes.B, data, base + 2 + j, ByteOrder.LITTLE_ENDIAN);
-                FloatVector w = (FloatVector) q.castShape(Lanes.F, 0);
-                blockAcc = w.fma(FloatVector.fromArray(Lanes.F, x, xb + j), blockAcc);
+                                Lanes.QB, data, base + 2 + j, ByteOrder.LITTLE_ENDIAN);
+                FloatVector w = (FloatVector) q.castShape(Lanes.QF, 0);
+                blockAcc = w.fma(FloatVector.fromArray(Lanes.QF, x, xb + j), blockAcc);
             }
-            acc = blockAcc.fma(FloatVector.broadcast(Lanes.F, f16(base)), acc);
+            acc = blockAcc.fma(FloatVector.broadcast(Lanes.QF, f16(base)), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
