@@ -80,7 +80,7 @@ public class ProduceCommand implements Callable<Integer> {
                                 new ProducerRecord<>(
                                         topicName,
                                         null,
-                                        eventTime(record),
+                                        io.memflow.jobs.kafka.TopicIo.timestamp(record),
                                         key(record).getBytes(StandardCharsets.UTF_8),
                                         WireFormat.encode(record)))
                         .get();
@@ -126,15 +126,6 @@ public class ProduceCommand implements Callable<Integer> {
         Object tenant = r.get("tenantId");
         Object user = r.get("userId");
         return tenant + "/" + user;
-    }
-
-    static Long eventTime(SpecificRecordBase r) {
-        for (String f : new String[] {"eventTime", "queryTime", "issuedAt"}) {
-            if (r.getSchema().getField(f) != null) {
-                return ((Instant) r.get(f)).toEpochMilli();
-            }
-        }
-        return null;
     }
 
     private static BufferedReader open(String file) throws Exception {

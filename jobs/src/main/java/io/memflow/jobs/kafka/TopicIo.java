@@ -128,10 +128,15 @@ public final class TopicIo implements AutoCloseable {
         return out;
     }
 
-    private static Long timestamp(SpecificRecordBase r) {
+    /**
+     * The record's event time as Kafka timestamp; none for a future one, which the broker would
+     * reject (the job itself decides what to do with it).
+     */
+    public static Long timestamp(SpecificRecordBase r) {
         for (String f : new String[] {"eventTime", "queryTime", "issuedAt"}) {
             if (r.getSchema().getField(f) != null) {
-                return ((Instant) r.get(f)).toEpochMilli();
+                long t = ((Instant) r.get(f)).toEpochMilli();
+                return t <= System.currentTimeMillis() ? t : null;
             }
         }
         return null;

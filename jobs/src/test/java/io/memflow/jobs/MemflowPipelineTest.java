@@ -1,0 +1,49 @@
+package io.memflow.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.memflow.jobs.kafka.KafkaEndpoints;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.streaming.api.graph.StreamNode;
+import org.junit.jupiter.api.Test;
+
+/** The savepoint contract: every operator of the job graph has a stable, unique uid. */
+class MemflowPipelineTest {
+
+    @Test
+    void everyOperatorHasAUniqueUidAndMaxParallelismIsExplicit() {
+        Configuration conf = new Configuration();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        MemflowPipeline.build(
+                env,
+                conf,
+                KafkaEndpoints.source(conf, false),
+                KafkaEndpoints.changesSink(conf),
+                KafkaEndpoints.answersSink(conf),
+                KafkaEndpoints.deadLetterSink(conf),
+                null);
+        assertThat(env.getMaxParallelism()).isEqualTo(128);
+        StreamGraph graph = env.getStreamGraph();
+        List<String> uids = new ArrayList<>();
+        for (StreamNode node : graph.getStreamNodes()) {
+            assertThat(node.getTransformationUID())
+                    .as("uid of " + node.getOperatorName())
+                    .isNotBlank();
+            uids.add(node.getTransformationUID());
+        }
+        assertThat(uids).doesNotHaveDuplicates();
+        assertThat(uids)
+                .contains(
+                        Uids.SOURCE,
+                        Uids.DECODE,
+                        Uids.EVENT_ORDER,
+                        Uids.SENSORY,
+                        Uids.SHORT_TERM,
+                        Uids.CONSOLIDATE,
+                        Uids.LONG_TERM);
+    }
+}
