@@ -20,11 +20,19 @@ import picocli.CommandLine.Command;
             BrokerCommand.class,
             ProduceCommand.class,
             ConsumeCommand.class,
+            io.memflow.jobs.bench.IngestBenchCommand.class,
+            io.memflow.serving.cli.GenerateCommand.class,
+            io.memflow.serving.cli.SynthModelCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class MemflowCli {
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        // the inference engine's kernels need the Vector API module, which `java -jar` cannot
+        // switch on from the manifest: start once more with it
+        if (JvmRelaunch.needed()) {
+            System.exit(JvmRelaunch.run(MemflowCli.class, args));
+        }
         System.exit(execute(args));
     }
 
@@ -36,7 +44,6 @@ public final class MemflowCli {
 
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new MemflowCli());
-        ExtraCommands.mount(cli);
         cli.setExecutionExceptionHandler(
                 (ex, cmd, parsed) -> {
                     String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();

@@ -64,6 +64,18 @@ public final class TopicIo implements AutoCloseable {
         }
     }
 
+    /** Sends without waiting for the acknowledgement (bulk loads); call {@link #flush()} after. */
+    public void sendAsync(String topic, SpecificRecordBase record) {
+        producer.send(
+                new ProducerRecord<>(
+                        topic,
+                        null,
+                        timestamp(record),
+                        (record.get("tenantId") + "/" + record.get("userId"))
+                                .getBytes(StandardCharsets.UTF_8),
+                        WireFormat.encode(record)));
+    }
+
     public void flush() {
         producer.flush();
     }
