@@ -70,7 +70,8 @@ public final class BenchCommand implements Callable<Integer> {
                 out.printf(
                         "%s (%s kernels, %d threads): prefill %.1f tok/s, decode %.2f tok/s%n"
                                 + "weights/token %.1f MB, copy bandwidth %.2f GB/s,"
-                                + " bound %.2f tok/s, decode/bound %.2f%n",
+                                + " bound %.2f tok/s, decode/bound %.2f%n"
+                                + "read bandwidth %.2f GB/s, read bound %.2f tok/s%n",
                         model.getFileName(),
                         kernels,
                         threads,
@@ -79,7 +80,9 @@ public final class BenchCommand implements Callable<Integer> {
                         r.weightBytesPerToken() / 1e6,
                         r.copyBytesPerSecond() / 1e9,
                         r.boundTokensPerSecond(),
-                        r.ratio());
+                        r.ratio(),
+                        r.readBytesPerSecond() / 1e9,
+                        r.readBoundTokensPerSecond());
             }
             out.flush();
             return 0;

@@ -38,9 +38,19 @@ final class Blocks {
     }
 
     /**
+     * Blocks of at least this many tokens decode each weight row once (F32 too: array loads beat
+     * buffer loads).
+     */
+    static final int ROW_DECODE_MIN_TOKENS = 4;
+
+    /**
      * out[t][r] = w[r, :] · in[t][:] for every token t of the block and row r. By far the most time
      * is spent here. Rows are split across the pool; each row is read once from memory and reused
      * from cache for every token of the block, which is why prefill beats decode.
+     *
+     * <p>For a block of tokens, a quantized row is dequantized once into a per-worker scratch row
+     * (cols floats, a few KiB) and the tokens are dotted against plain floats, instead of unpacking
+     * the same blocks once per token. The weights themselves stay mapped.
      */
     static void matmul(
             Kernels kernels,
@@ -51,13 +61,22 @@ final class Blocks {
             int tokens,
             int rows,
             int cols) {
+        boolean decodeRows = tokens >= ROW_DECODE_MIN_TOKENS;
         pool.parallelFor(
                 rows,
                 (start, end) -> {
+                    float[] row = decodeRows ? new float[cols] : null; // (cols) scratch
                     for (int r = start; r < end; r++) {
                         int offset = r * cols;
-                        for (int t = 0; t < tokens; t++) {
-                            out[t][r] = kernels.dot(w, offset, in[t], 0, cols);
+                        if (decodeRows) {
+                            w.dequantize(offset, row, 0, cols);
+                            for (int t = 0; t < tokens; t++) {
+                                out[t][r] = kernels.dot(row, 0, in[t], 0, cols);
+                            }
+                        } else {
+                            for (int t = 0; t < tokens; t++) {
+                                out[t][r] = kernels.dot(w, offset, in[t], 0, cols);
+                            }
                         }
                     }
                 });
