@@ -38,7 +38,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The memflow job end to end on a Flink MiniCluster (RocksDB, incremental checkpoints) against an
@@ -67,7 +66,8 @@ class MemflowJobITCase {
     }
 
     @Test
-    void turnsBecomeMemoriesAndQueriesCiteTheirTurns(@TempDir Path dir) throws Exception {
+    void turnsBecomeMemoriesAndQueriesCiteTheirTurns() throws Exception {
+        Path dir = scratch();
         JobHarness h = new JobHarness(kafka, "e2e", dir);
         JobClient job = h.start(null);
         try (TopicIo io = h.io()) {
@@ -213,7 +213,8 @@ class MemflowJobITCase {
     }
 
     @Test
-    void failureAndSavepointRestoreLeaveNoGapAndNoDuplicate(@TempDir Path dir) throws Exception {
+    void failureAndSavepointRestoreLeaveNoGapAndNoDuplicate() throws Exception {
+        Path dir = scratch();
         JobHarness h = new JobHarness(kafka, "faults", dir.resolve("cp"));
         JobHarness.FailOnce.ARMED.set(true);
         JobClient job = h.start(new JobHarness.FailOnce("D1:4"));
@@ -279,7 +280,8 @@ class MemflowJobITCase {
     }
 
     @Test
-    void sameInputTwiceGivesIdenticalChangelogs(@TempDir Path dir) throws Exception {
+    void sameInputTwiceGivesIdenticalChangelogs() throws Exception {
+        Path dir = scratch();
         List<List<MemoryChange>> runs = new ArrayList<>();
         for (int run = 0; run < 2; run++) {
             JobHarness h = new JobHarness(kafka, "determinism" + run, dir.resolve("r" + run));
@@ -351,6 +353,16 @@ class MemflowJobITCase {
                     }
                     assertThat(v).as("versions of " + id).isEqualTo(expected);
                 });
+    }
+
+    /**
+     * A scratch directory under target/ that JUnit does not delete: a cancelled job may still be
+     * writing its last checkpoint files when the test method returns.
+     */
+    static Path scratch() throws java.io.IOException {
+        Path base = Path.of("target", "it-scratch");
+        java.nio.file.Files.createDirectories(base);
+        return java.nio.file.Files.createTempDirectory(base.toAbsolutePath(), "run-");
     }
 
     static byte[] bytes(ByteBuffer b) {
