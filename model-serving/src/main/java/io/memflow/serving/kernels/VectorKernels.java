@@ -8,14 +8,23 @@ public final class VectorKernels {
     private VectorKernels() {}
 
     public static float dot(float[] a, int aOffset, float[] b, int bOffset, int n) {
-        FloatVector acc = FloatVector.zero(Lanes.F);
-        int upper = Lanes.F.loopBound(n);
+        // two accumulators: consecutive fmas do not wait on each other's latency
+        FloatVector acc0 = FloatVector.zero(Lanes.F);
+        FloatVector acc1 = FloatVector.zero(Lanes.F);
+        int upper2 = n - n % (2 * Lanes.L);
         int i = 0;
-        for (; i < upper; i += Lanes.L) {
-            FloatVector va = FloatVector.fromArray(Lanes.F, a, aOffset + i);
-            acc = va.fma(FloatVector.fromArray(Lanes.F, b, bOffset + i), acc);
+        for (; i < upper2; i += 2 * Lanes.L) {
+            FloatVector a0 = FloatVector.fromArray(Lanes.F, a, aOffset + i);
+            FloatVector a1 = FloatVector.fromArray(Lanes.F, a, aOffset + i + Lanes.L);
+            acc0 = a0.fma(FloatVector.fromArray(Lanes.F, b, bOffset + i), acc0);
+            acc1 = a1.fma(FloatVector.fromArray(Lanes.F, b, bOffset + i + Lanes.L), acc1);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        if (i + Lanes.L <= n) {
+            FloatVector a0 = FloatVector.fromArray(Lanes.F, a, aOffset + i);
+            acc0 = a0.fma(FloatVector.fromArray(Lanes.F, b, bOffset + i), acc0);
+            i += Lanes.L;
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             sum += a[aOffset + i] * b[bOffset + i];
         }

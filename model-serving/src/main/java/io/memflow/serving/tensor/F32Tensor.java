@@ -35,20 +35,29 @@ public final class F32Tensor extends FloatTensor {
 
     @Override
     protected float dotBlocksVector(int first, int count, float[] x, int xOffset) {
-        FloatVector acc = FloatVector.zero(Lanes.F);
-        int upper = Lanes.F.loopBound(count);
+        FloatVector acc0 = FloatVector.zero(Lanes.F);
+        FloatVector acc1 = FloatVector.zero(Lanes.F);
+        int upper2 = count - count % (2 * Lanes.L);
         int i = 0;
-        for (; i < upper; i += Lanes.L) {
-            FloatVector w =
-                    FloatVector.fromByteBuffer(
-                            Lanes.F, data, (first + i) * 4, ByteOrder.LITTLE_ENDIAN);
-            acc = w.fma(FloatVector.fromArray(Lanes.F, x, xOffset + i), acc);
+        for (; i < upper2; i += 2 * Lanes.L) { // two accumulators hide the fma latency
+            acc0 = load(first + i).fma(FloatVector.fromArray(Lanes.F, x, xOffset + i), acc0);
+            acc1 =
+                    load(first + i + Lanes.L)
+                            .fma(FloatVector.fromArray(Lanes.F, x, xOffset + i + Lanes.L), acc1);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        if (i + Lanes.L <= count) {
+            acc0 = load(first + i).fma(FloatVector.fromArray(Lanes.F, x, xOffset + i), acc0);
+            i += Lanes.L;
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         for (; i < count; i++) {
             sum += data.getFloat((first + i) * 4) * x[xOffset + i];
         }
         return sum;
+    }
+
+    private FloatVector load(int element) {
+        return FloatVector.fromByteBuffer(Lanes.F, data, element * 4, ByteOrder.LITTLE_ENDIAN);
     }
 
     @Override

@@ -61,7 +61,8 @@ public final class Q4_0Tensor extends FloatTensor {
         for (int b = 0; b < count; b++) {
             int base = (first + b) * BYTES;
             int xb = xOffset + b * BLOCK;
-            FloatVector blockAcc = FloatVector.zero(Lanes.QF);
+            FloatVector lowAcc = FloatVector.zero(Lanes.QF); // two chains hide fma latency
+            FloatVector highAcc = FloatVector.zero(Lanes.QF);
             for (int j = 0; j < 16; j += Lanes.QL) {
                 ByteVector packed =
                         ByteVector.fromByteBuffer(
@@ -71,10 +72,10 @@ public final class Q4_0Tensor extends FloatTensor {
                         packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).sub((byte) 8);
                 FloatVector wl = (FloatVector) lo.castShape(Lanes.QF, 0);
                 FloatVector wh = (FloatVector) hi.castShape(Lanes.QF, 0);
-                blockAcc = wl.fma(FloatVector.fromArray(Lanes.QF, x, xb + j), blockAcc);
-                blockAcc = wh.fma(FloatVector.fromArray(Lanes.QF, x, xb + j + 16), blockAcc);
+                lowAcc = wl.fma(FloatVector.fromArray(Lanes.QF, x, xb + j), lowAcc);
+                highAcc = wh.fma(FloatVector.fromArray(Lanes.QF, x, xb + j + 16), highAcc);
             }
-            acc = blockAcc.fma(FloatVector.broadcast(Lanes.QF, f16(base)), acc);
+            acc = lowAcc.add(highAcc).fma(FloatVector.broadcast(Lanes.QF, f16(base)), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }

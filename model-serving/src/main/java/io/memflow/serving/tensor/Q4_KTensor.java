@@ -101,7 +101,8 @@ public final class Q4_KTensor extends FloatTensor {
         if (!Lanes.usable()) {
             return dotBlocksScalar(first, count, x, xOffset);
         }
-        FloatVector acc = FloatVector.zero(Lanes.QF);
+        FloatVector acc = FloatVector.zero(Lanes.QF); // low nibbles
+        FloatVector accHi = FloatVector.zero(Lanes.QF); // high nibbles: a second fma chain
         for (int b = 0; b < count; b++) {
             int base = (first + b) * BYTES;
             float d = f16(base);
@@ -127,11 +128,11 @@ public final class Q4_KTensor extends FloatTensor {
                     FloatVector wHi =
                             ((FloatVector) qHi.castShape(Lanes.QF, 0)).fma(scaleHi, minHi);
                     acc = wLo.fma(FloatVector.fromArray(Lanes.QF, x, xg + l), acc);
-                    acc = wHi.fma(FloatVector.fromArray(Lanes.QF, x, xg + 32 + l), acc);
+                    accHi = wHi.fma(FloatVector.fromArray(Lanes.QF, x, xg + 32 + l), accHi);
                 }
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return acc.add(accHi).reduceLanes(VectorOperators.ADD);
     }
 
     @Override

@@ -90,7 +90,8 @@ public final class Q6_KTensor extends FloatTensor {
         if (!Lanes.usable()) {
             return dotBlocksScalar(first, count, x, xOffset);
         }
-        FloatVector acc = FloatVector.zero(Lanes.QF);
+        FloatVector accEven = FloatVector.zero(Lanes.QF); // quarters 0, 2
+        FloatVector accOdd = FloatVector.zero(Lanes.QF); // quarters 1, 3: a second fma chain
         for (int b = 0; b < count; b++) {
             int base = (first + b) * BYTES;
             float d = f16(base + 208);
@@ -116,12 +117,17 @@ public final class Q6_KTensor extends FloatTensor {
                         ByteVector q = low.or(high).sub((byte) 32);
                         float s = d * scale(base, h, k, l);
                         FloatVector w = ((FloatVector) q.castShape(Lanes.QF, 0)).mul(s);
-                        acc = w.fma(FloatVector.fromArray(Lanes.QF, x, xh + 32 * k + l), acc);
+                        FloatVector xv = FloatVector.fromArray(Lanes.QF, x, xh + 32 * k + l);
+                        if ((k & 1) == 0) {
+                            accEven = w.fma(xv, accEven);
+                        } else {
+                            accOdd = w.fma(xv, accOdd);
+                        }
                     }
                 }
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return accEven.add(accOdd).reduceLanes(VectorOperators.ADD);
     }
 
     private ByteVector load(int offset) {

@@ -51,21 +51,29 @@ public final class Q8_0Tensor extends FloatTensor {
         if (!Lanes.usable()) {
             return dotBlocksScalar(first, count, x, xOffset);
         }
+        // Two partial sums per block break the fma dependency chain: the loop is bound by
+        // loads and byte-to-float conversions, not by fma latency.
         FloatVector acc = FloatVector.zero(Lanes.QF);
         for (int b = 0; b < count; b++) {
             int base = (first + b) * BYTES;
             int xb = xOffset + b * BLOCK;
-            FloatVector blockAcc = FloatVector.zero(Lanes.QF);
-            for (int j = 0; j < BLOCK; j += Lanes.QL) {
-                ByteVector q =
-                        ByteVector.fromByteBuffer(
-                                Lanes.QB, data, base + 2 + j, ByteOrder.LITTLE_ENDIAN);
-                FloatVector w = (FloatVector) q.castShape(Lanes.QF, 0);
-                blockAcc = w.fma(FloatVector.fromArray(Lanes.QF, x, xb + j), blockAcc);
+            FloatVector even = FloatVector.zero(Lanes.QF);
+            FloatVector odd = FloatVector.zero(Lanes.QF);
+            for (int j = 0; j < BLOCK; j += 2 * Lanes.QL) {
+                even = weights(base + 2 + j).fma(FloatVector.fromArray(Lanes.QF, x, xb + j), even);
+                odd =
+                        weights(base + 2 + j + Lanes.QL)
+                                .fma(FloatVector.fromArray(Lanes.QF, x, xb + j + Lanes.QL), odd);
             }
-            acc = blockAcc.fma(FloatVector.broadcast(Lanes.QF, f16(base)), acc);
+            acc = even.add(odd).fma(FloatVector.broadcast(Lanes.QF, f16(base)), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** QL signed bytes at {@code offset}, widened to floats. */
+    private FloatVector weights(int offset) {
+        ByteVector q = ByteVector.fromByteBuffer(Lanes.QB, data, offset, ByteOrder.LITTLE_ENDIAN);
+        return (FloatVector) q.castShape(Lanes.QF, 0);
     }
 
     @Override
