@@ -104,30 +104,38 @@ public final class Q6_KTensor extends FloatTensor {
                     ByteVector ql0 = load(qlBase + l);
                     ByteVector ql1 = load(qlBase + 32 + l);
                     ByteVector qh = load(qhBase + l);
-                    for (int k = 0; k < 4; k++) {
-                        ByteVector ql = (k & 1) == 0 ? ql0 : ql1;
-                        ByteVector low =
-                                k < 2
-                                        ? ql.and((byte) 0xF)
-                                        : ql.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF);
-                        ByteVector high =
-                                qh.lanewise(VectorOperators.LSHR, 2 * k)
-                                        .and((byte) 3)
-                                        .lanewise(VectorOperators.LSHL, 4);
-                        ByteVector q = low.or(high).sub((byte) 32);
-                        float s = d * scale(base, h, k, l);
-                        FloatVector w = ((FloatVector) q.castShape(Lanes.QF, 0)).mul(s);
-                        FloatVector xv = FloatVector.fromArray(Lanes.QF, x, xh + 32 * k + l);
-                        if ((k & 1) == 0) {
-                            accEven = w.fma(xv, accEven);
-                        } else {
-                            accOdd = w.fma(xv, accOdd);
-                        }
+                    // quarters 0 and 2 read ql0, 1 and 3 read ql1: one fma chain each
+                    for (int k = 0; k < 4; k += 2) {
+                        accEven =
+                                quarter(ql0, qh, k, d * scale(base, h, k, l))
+                                        .fma(xs(x, xh, k, l), accEven);
+                        accOdd =
+                                quarter(ql1, qh, k + 1, d * scale(base, h, k + 1, l))
+                                        .fma(xs(x, xh, k + 1, l), accOdd);
                     }
                 }
             }
         }
         return accEven.add(accOdd).reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * Quarter k's 6-bit values times the scale: the low 4 bits are ql's low nibble for k &lt; 2 and
+     * its high nibble otherwise (a shift by 0 or 4, so no vector flows through a branch, which C2
+     * would box), the high 2 bits come from qh.
+     */
+    private static FloatVector quarter(ByteVector ql, ByteVector qh, int k, float scale) {
+        ByteVector low = ql.lanewise(VectorOperators.LSHR, 4 * (k >> 1)).and((byte) 0xF);
+        ByteVector high =
+                qh.lanewise(VectorOperators.LSHR, 2 * k)
+                        .and((byte) 3)
+                        .lanewise(VectorOperators.LSHL, 4);
+        ByteVector q = low.or(high).sub((byte) 32);
+        return ((FloatVector) q.castShape(Lanes.QF, 0)).mul(scale);
+    }
+
+    private static FloatVector xs(float[] x, int xh, int k, int l) {
+        return FloatVector.fromArray(Lanes.QF, x, xh + 32 * k + l);
     }
 
     private ByteVector load(int offset) {
