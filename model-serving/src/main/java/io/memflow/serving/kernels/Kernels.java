@@ -27,6 +27,15 @@ public enum Kernels {
                 : w.dotScalar(offset, x, xOffset, n);
     }
 
+    /** out[outOffset + i] = w[offset + i] for i in [0, n). */
+    public void dequantize(FloatTensor w, int offset, float[] out, int outOffset, int n) {
+        if (this == VECTOR) {
+            w.dequantizeVector(offset, out, outOffset, n);
+        } else {
+            w.dequantize(offset, out, outOffset, n);
+        }
+    }
+
     public float dot(float[] a, int aOffset, float[] b, int bOffset, int n) {
         return this == VECTOR
                 ? VectorKernels.dot(a, aOffset, b, bOffset, n)

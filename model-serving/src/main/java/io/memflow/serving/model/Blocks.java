@@ -69,7 +69,7 @@ final class Blocks {
                     for (int r = start; r < end; r++) {
                         int offset = r * cols;
                         if (decodeRows) {
-                            w.dequantize(offset, row, 0, cols);
+                            kernels.dequantize(w, offset, row, 0, cols);
                             for (int t = 0; t < tokens; t++) {
                                 out[t][r] = kernels.dot(row, 0, in[t], 0, cols);
                             }

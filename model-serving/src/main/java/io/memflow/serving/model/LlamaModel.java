@@ -124,7 +124,7 @@ public final class LlamaModel implements AutoCloseable {
         LlamaConfig c = config;
         int qDim = c.heads() * c.headSize();
         for (int t = 0; t < n; t++) {
-            weights.tokenEmbedding.dequantize(tokens[t] * c.dim(), s.x[t], 0, c.dim());
+            kernels.dequantize(weights.tokenEmbedding, tokens[t] * c.dim(), s.x[t], 0, c.dim());
         }
         for (int l = 0; l < c.layers(); l++) {
             // attention: rmsnorm -> q, k, v projections -> RoPE -> cache -> attend -> wo

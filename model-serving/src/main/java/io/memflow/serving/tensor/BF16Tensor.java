@@ -64,4 +64,20 @@ public final class BF16Tensor extends FloatTensor {
             out[outOffset + i] = getFloat(first + i);
         }
     }
+
+    @Override
+    protected void dequantizeBlocksVector(int first, int count, float[] out, int outOffset) {
+        int upper = Lanes.QF.loopBound(count);
+        int i = 0;
+        for (; i < upper; i += Lanes.QL) {
+            ShortVector h =
+                    ShortVector.fromByteBuffer(
+                            Lanes.QS, data, (first + i) * 2, ByteOrder.LITTLE_ENDIAN);
+            ((IntVector) h.castShape(Lanes.QI, 0))
+                    .lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats()
+                    .intoArray(out, outOffset + i);
+        }
+        dequantizeBlocks(first + i, count - i, out, outOffset + i);
+    }
 }

@@ -72,4 +72,17 @@ public final class F16Tensor extends FloatTensor {
             out[outOffset + i] = f16((first + i) * 2);
         }
     }
+
+    @Override
+    protected void dequantizeBlocksVector(int first, int count, float[] out, int outOffset) {
+        int upper = Lanes.QF.loopBound(count);
+        int i = 0;
+        for (; i < upper; i += Lanes.QL) {
+            ShortVector h =
+                    ShortVector.fromByteBuffer(
+                            Lanes.QS, data, (first + i) * 2, ByteOrder.LITTLE_ENDIAN);
+            toFloats(h).intoArray(out, outOffset + i);
+        }
+        dequantizeBlocks(first + i, count - i, out, outOffset + i);
+    }
 }

@@ -66,4 +66,14 @@ public final class F32Tensor extends FloatTensor {
             out[outOffset + i] = data.getFloat((first + i) * 4);
         }
     }
+
+    @Override
+    protected void dequantizeBlocksVector(int first, int count, float[] out, int outOffset) {
+        int upper = Lanes.F.loopBound(count);
+        int i = 0;
+        for (; i < upper; i += Lanes.L) {
+            load(first + i).intoArray(out, outOffset + i);
+        }
+        dequantizeBlocks(first + i, count - i, out, outOffset + i);
+    }
 }

@@ -79,6 +79,10 @@ public abstract class FloatTensor {
     protected abstract void dequantizeBlocks(
             int firstBlock, int blockCount, float[] out, int outOffset);
 
+    /** Vector API twin of {@link #dequantizeBlocks}. */
+    protected abstract void dequantizeBlocksVector(
+            int firstBlock, int blockCount, float[] out, int outOffset);
+
     /** Scalar reference: sum of this[offset + i] * x[xOffset + i] for i in [0, n). */
     public final float dotScalar(int offset, float[] x, int xOffset, int n) {
         return dot(offset, x, xOffset, n, false);
@@ -89,8 +93,17 @@ public abstract class FloatTensor {
         return dot(offset, x, xOffset, n, true);
     }
 
-    /** Writes this[offset .. offset+n) into out[outOffset ..]. */
+    /** Scalar reference: writes this[offset .. offset+n) into out[outOffset ..]. */
     public final void dequantize(int offset, float[] out, int outOffset, int n) {
+        dequantize(offset, out, outOffset, n, false);
+    }
+
+    /** Vector API: same values as {@link #dequantize} up to fused multiply-add rounding. */
+    public final void dequantizeVector(int offset, float[] out, int outOffset, int n) {
+        dequantize(offset, out, outOffset, n, true);
+    }
+
+    private void dequantize(int offset, float[] out, int outOffset, int n, boolean vector) {
         checkRange(offset, n);
         int bs = type().blockSize();
         int i = 0;
@@ -100,7 +113,11 @@ public abstract class FloatTensor {
         }
         int blocks = (n - i) / bs;
         if (blocks > 0) {
-            dequantizeBlocks((offset + i) / bs, blocks, out, outOffset + i);
+            if (vector) {
+                dequantizeBlocksVector((offset + i) / bs, blocks, out, outOffset + i);
+            } else {
+                dequantizeBlocks((offset + i) / bs, blocks, out, outOffset + i);
+            }
             i += blocks * bs;
         }
         for (; i < n; i++) {

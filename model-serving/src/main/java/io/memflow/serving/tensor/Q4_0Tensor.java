@@ -93,4 +93,27 @@ public final class Q4_0Tensor extends FloatTensor {
             }
         }
     }
+
+    @Override
+    protected void dequantizeBlocksVector(int first, int count, float[] out, int outOffset) {
+        if (!Lanes.usable()) {
+            dequantizeBlocks(first, count, out, outOffset);
+            return;
+        }
+        for (int b = 0; b < count; b++) {
+            int base = (first + b) * BYTES;
+            float d = f16(base);
+            int o = outOffset + b * BLOCK;
+            for (int j = 0; j < 16; j += Lanes.QL) {
+                ByteVector packed =
+                        ByteVector.fromByteBuffer(
+                                Lanes.QB, data, base + 2 + j, ByteOrder.LITTLE_ENDIAN);
+                ByteVector lo = packed.and((byte) 0xF).sub((byte) 8);
+                ByteVector hi =
+                        packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).sub((byte) 8);
+                ((FloatVector) lo.castShape(Lanes.QF, 0)).mul(d).intoArray(out, o + j);
+                ((FloatVector) hi.castShape(Lanes.QF, 0)).mul(d).intoArray(out, o + j + 16);
+            }
+        }
+    }
 }

@@ -154,4 +154,40 @@ public final class Q4_KTensor extends FloatTensor {
             }
         }
     }
+
+    @Override
+    protected void dequantizeBlocksVector(int first, int count, float[] out, int outOffset) {
+        if (!Lanes.usable()) {
+            dequantizeBlocks(first, count, out, outOffset);
+            return;
+        }
+        for (int b = 0; b < count; b++) {
+            int base = (first + b) * BYTES;
+            float d = f16(base);
+            float dmin = f16(base + 2);
+            for (int group = 0; group < 4; group++) {
+                int lo = scaleMin(base, 2 * group);
+                int hi = scaleMin(base, 2 * group + 1);
+                FloatVector scaleLo = FloatVector.broadcast(Lanes.QF, d * (lo & 0xFF));
+                FloatVector minLo = FloatVector.broadcast(Lanes.QF, -dmin * (lo >>> 8));
+                FloatVector scaleHi = FloatVector.broadcast(Lanes.QF, d * (hi & 0xFF));
+                FloatVector minHi = FloatVector.broadcast(Lanes.QF, -dmin * (hi >>> 8));
+                int o = outOffset + b * BLOCK + 64 * group;
+                int qs = base + 16 + 32 * group;
+                for (int l = 0; l < 32; l += Lanes.QL) {
+                    ByteVector packed =
+                            ByteVector.fromByteBuffer(
+                                    Lanes.QB, data, qs + l, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector qLo = packed.and((byte) 0xF);
+                    ByteVector qHi = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF);
+                    ((FloatVector) qLo.castShape(Lanes.QF, 0))
+                            .fma(scaleLo, minLo)
+                            .intoArray(out, o + l);
+                    ((FloatVector) qHi.castShape(Lanes.QF, 0))
+                            .fma(scaleHi, minHi)
+                            .intoArray(out, o + 32 + l);
+                }
+            }
+        }
+    }
 }

@@ -157,4 +157,30 @@ public final class Q6_KTensor extends FloatTensor {
             }
         }
     }
+
+    @Override
+    protected void dequantizeBlocksVector(int first, int count, float[] out, int outOffset) {
+        if (!Lanes.usable()) {
+            dequantizeBlocks(first, count, out, outOffset);
+            return;
+        }
+        for (int b = 0; b < count; b++) {
+            int base = (first + b) * BYTES;
+            float d = f16(base + 208);
+            for (int h = 0; h < 2; h++) {
+                int o = outOffset + b * BLOCK + 128 * h;
+                for (int l = 0; l < 32; l += Lanes.QL) {
+                    ByteVector ql0 = load(base + 64 * h + l);
+                    ByteVector ql1 = load(base + 64 * h + 32 + l);
+                    ByteVector qh = load(base + 128 + 32 * h + l);
+                    for (int k = 0; k < 4; k += 2) {
+                        quarter(ql0, qh, k, d * scale(base, h, k, l))
+                                .intoArray(out, o + 32 * k + l);
+                        quarter(ql1, qh, k + 1, d * scale(base, h, k + 1, l))
+                                .intoArray(out, o + 32 * (k + 1) + l);
+                    }
+                }
+            }
+        }
+    }
 }

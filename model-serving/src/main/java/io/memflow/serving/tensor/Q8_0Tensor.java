@@ -86,4 +86,19 @@ public final class Q8_0Tensor extends FloatTensor {
             }
         }
     }
+
+    @Override
+    protected void dequantizeBlocksVector(int first, int count, float[] out, int outOffset) {
+        if (!Lanes.usable()) {
+            dequantizeBlocks(first, count, out, outOffset);
+            return;
+        }
+        for (int b = 0; b < count; b++) {
+            int base = (first + b) * BYTES;
+            float d = f16(base);
+            for (int j = 0; j < BLOCK; j += Lanes.QL) {
+                weights(base + 2 + j).mul(d).intoArray(out, outOffset + b * BLOCK + j);
+            }
+        }
+    }
 }

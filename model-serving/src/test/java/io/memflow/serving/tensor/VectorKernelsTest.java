@@ -68,6 +68,29 @@ class VectorKernelsTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(GgmlType.class)
+    void dequantizeMatchesScalar(GgmlType type) {
+        int blocks = 5;
+        int size = blocks * type.blockSize();
+        FloatTensor t = FloatTensor.wrap(type, randomBlocks(type, blocks, 13), size);
+        int b = type.blockSize();
+        int[][] cases = {{0, size}, {b, 2 * b}, {3, size - 3}, {b + 1, b + 9}, {0, 1}};
+        for (int[] c : cases) {
+            int n = Math.min(c[1], size - c[0]);
+            float[] scalar = new float[n + 5];
+            float[] vector = new float[n + 5];
+            t.dequantize(c[0], scalar, 5, n);
+            t.dequantizeVector(c[0], vector, 5, n);
+            for (int i = 0; i < scalar.length; i++) {
+                // equal up to one fused multiply-add rounding (Q4_K: q * scale - min)
+                assertThat(Math.abs(vector[i] - scalar[i]))
+                        .as("%s offset %d n %d element %d", type, c[0], n, i)
+                        .isLessThanOrEqualTo(1e-6f * Math.abs(scalar[i]) + 1e-7f);
+            }
+        }
+    }
+
     @Test
     void floatArrayKernelsMatchScalar() {
         SplittableRandom r = new SplittableRandom(3);
