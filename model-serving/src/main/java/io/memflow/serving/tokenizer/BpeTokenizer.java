@@ -23,7 +23,9 @@ public final class BpeTokenizer implements Tokenizer {
                         + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
         QWEN2(
                 "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}"
-                        + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+                        + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
+        /** GPT-2 after splitting off every digit (SmolLM, StarCoder). */
+        SMOLLM("\\p{N}|'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
 
         final Pattern pattern;
 
@@ -41,8 +43,10 @@ public final class BpeTokenizer implements Tokenizer {
                 case "llama-v3":
                     return LLAMA3;
                 case "qwen2":
-                case "smollm":
                     return QWEN2;
+                case "smollm":
+                case "starcoder":
+                    return SMOLLM;
                 default:
                     return GPT2;
             }

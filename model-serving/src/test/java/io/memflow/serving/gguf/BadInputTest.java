@@ -42,6 +42,19 @@ class BadInputTest {
     }
 
     @Test
+    void readsVersion2() throws Exception {
+        Path file = dir.resolve("v2.gguf");
+        tiny().write(file);
+        byte[] all = Files.readAllBytes(file);
+        all[4] = 2; // v2 and v3 share the layout (v3 only added big-endian files)
+        Files.write(file, all);
+        try (GgufFile g = GgufFile.open(file)) {
+            assertThat(g.version()).isEqualTo(2);
+            assertThat(g.tensors()).containsKey("weird.tensor");
+        }
+    }
+
+    @Test
     void truncatedData() throws Exception {
         Path file = dir.resolve("cut.gguf");
         tiny().write(file);

@@ -75,6 +75,8 @@ class BpeTokenizerTest {
                 .containsExactly("123", "45", " abc", "'s");
         assertThat(pieces(BpeTokenizer.PreTokenizer.QWEN2, "123 x"))
                 .containsExactly("1", "2", "3", " x");
+        assertThat(pieces(BpeTokenizer.PreTokenizer.SMOLLM, "ab12 (cd"))
+                .containsExactly("ab", "1", "2", " (", "cd");
         assertThat(pieces(BpeTokenizer.PreTokenizer.GPT2, "123 x")).containsExactly("123", " x");
     }
 
