@@ -44,7 +44,17 @@ public final class F16Tensor extends FloatTensor {
             ShortVector h =
                     ShortVector.fromByteBuffer(
                             Lanes.QS, data, (first + i) * 2, ByteOrder.LITTLE_ENDIAN);
-            acc = toFloats(h).fma(FloatVector.fromArray(Lanes.QF, x, xOffset + i), acc);
+            IntVector bits = (IntVector) h.castShape(Lanes.QI, 0);
+            IntVector magnitude = bits.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
+            IntVector sign = bits.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+            FloatVector w =
+                    magnitude
+                            .reinterpretAsFloats()
+                            .mul(0x1.0p112f)
+                            .reinterpretAsInts()
+                            .or(sign)
+                            .reinterpretAsFloats();
+            acc = w.fma(FloatVector.fromArray(Lanes.QF, x, xOffset + i), acc);
         }
         float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < count; i++) {
@@ -53,18 +63,11 @@ public final class F16Tensor extends FloatTensor {
         return sum;
     }
 
-    /**
-     * Widens L halves to floats with integer ops (Java 17 has no vector f16 conversion): the same
-     * rescale-by-2^112 trick as {@link Float16#toFloat}; exact for all finite halves. Infinities
-     * and NaNs become large finite values, which do not occur in model weights.
-     */
-    static FloatVector toFloats(ShortVector h) {
-        IntVector bits = (IntVector) h.castShape(Lanes.QI, 0);
-        IntVector magnitude = bits.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
-        IntVector sign = bits.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-        FloatVector scaled = magnitude.reinterpretAsFloats().mul(0x1.0p112f);
-        return scaled.reinterpretAsInts().or(sign).reinterpretAsFloats();
-    }
+    // Halves are widened with integer ops (Java 17 has no vector f16 conversion): the same
+    // rescale-by-2^112 trick as Float16.decode, exact for all finite halves. Infinities and NaNs
+    // would become large finite values; they do not occur in model weights. The code is written
+    // out in both kernels rather than shared through a helper returning a vector, which C2 may
+    // leave un-inlined and then box.
 
     @Override
     protected void dequantizeBlocks(int first, int count, float[] out, int outOffset) {
@@ -81,7 +84,17 @@ public final class F16Tensor extends FloatTensor {
             ShortVector h =
                     ShortVector.fromByteBuffer(
                             Lanes.QS, data, (first + i) * 2, ByteOrder.LITTLE_ENDIAN);
-            toFloats(h).intoArray(out, outOffset + i);
+            IntVector bits = (IntVector) h.castShape(Lanes.QI, 0);
+            IntVector magnitude = bits.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
+            IntVector sign = bits.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+            FloatVector w =
+                    magnitude
+                            .reinterpretAsFloats()
+                            .mul(0x1.0p112f)
+                            .reinterpretAsInts()
+                            .or(sign)
+                            .reinterpretAsFloats();
+            w.intoArray(out, outOffset + i);
         }
         dequantizeBlocks(first + i, count - i, out, outOffset + i);
     }

@@ -40,13 +40,20 @@ public final class F32Tensor extends FloatTensor {
         int upper2 = count - count % (2 * Lanes.L);
         int i = 0;
         for (; i < upper2; i += 2 * Lanes.L) { // two accumulators hide the fma latency
-            acc0 = load(first + i).fma(FloatVector.fromArray(Lanes.F, x, xOffset + i), acc0);
-            acc1 =
-                    load(first + i + Lanes.L)
-                            .fma(FloatVector.fromArray(Lanes.F, x, xOffset + i + Lanes.L), acc1);
+            FloatVector w0 =
+                    FloatVector.fromByteBuffer(
+                            Lanes.F, data, (first + i) * 4, ByteOrder.LITTLE_ENDIAN);
+            FloatVector w1 =
+                    FloatVector.fromByteBuffer(
+                            Lanes.F, data, (first + i + Lanes.L) * 4, ByteOrder.LITTLE_ENDIAN);
+            acc0 = w0.fma(FloatVector.fromArray(Lanes.F, x, xOffset + i), acc0);
+            acc1 = w1.fma(FloatVector.fromArray(Lanes.F, x, xOffset + i + Lanes.L), acc1);
         }
         if (i + Lanes.L <= count) {
-            acc0 = load(first + i).fma(FloatVector.fromArray(Lanes.F, x, xOffset + i), acc0);
+            FloatVector w =
+                    FloatVector.fromByteBuffer(
+                            Lanes.F, data, (first + i) * 4, ByteOrder.LITTLE_ENDIAN);
+            acc0 = w.fma(FloatVector.fromArray(Lanes.F, x, xOffset + i), acc0);
             i += Lanes.L;
         }
         float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
@@ -54,10 +61,6 @@ public final class F32Tensor extends FloatTensor {
             sum += data.getFloat((first + i) * 4) * x[xOffset + i];
         }
         return sum;
-    }
-
-    private FloatVector load(int element) {
-        return FloatVector.fromByteBuffer(Lanes.F, data, element * 4, ByteOrder.LITTLE_ENDIAN);
     }
 
     @Override
@@ -72,7 +75,8 @@ public final class F32Tensor extends FloatTensor {
         int upper = Lanes.F.loopBound(count);
         int i = 0;
         for (; i < upper; i += Lanes.L) {
-            load(first + i).intoArray(out, outOffset + i);
+            FloatVector.fromByteBuffer(Lanes.F, data, (first + i) * 4, ByteOrder.LITTLE_ENDIAN)
+                    .intoArray(out, outOffset + i);
         }
         dequantizeBlocks(first + i, count - i, out, outOffset + i);
     }

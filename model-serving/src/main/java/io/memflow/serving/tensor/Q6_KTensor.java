@@ -90,6 +90,8 @@ public final class Q6_KTensor extends FloatTensor {
         if (!Lanes.usable()) {
             return dotBlocksScalar(first, count, x, xOffset);
         }
+        // Every load, shift and cast is written out here: a vector returned by a helper that C2
+        // did not inline gets boxed, which costs more than the arithmetic.
         FloatVector accEven = FloatVector.zero(Lanes.QF); // quarters 0, 2
         FloatVector accOdd = FloatVector.zero(Lanes.QF); // quarters 1, 3: a second fma chain
         for (int b = 0; b < count; b++) {
@@ -99,47 +101,52 @@ public final class Q6_KTensor extends FloatTensor {
                 int qlBase = base + 64 * h;
                 int qhBase = base + 128 + 32 * h;
                 int xh = xOffset + b * BLOCK + 128 * h;
-                // L is 8 or 16, so a chunk of L values never straddles the 16-element scale groups
+                // QL is 8 or 16, so a chunk never straddles the 16-element scale groups
                 for (int l = 0; l < 32; l += Lanes.QL) {
-                    ByteVector ql0 = load(qlBase + l);
-                    ByteVector ql1 = load(qlBase + 32 + l);
-                    ByteVector qh = load(qhBase + l);
-                    // quarters 0 and 2 read ql0, 1 and 3 read ql1: one fma chain each
+                    ByteVector ql0 =
+                            ByteVector.fromByteBuffer(
+                                    Lanes.QB, data, qlBase + l, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector ql1 =
+                            ByteVector.fromByteBuffer(
+                                    Lanes.QB, data, qlBase + 32 + l, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector qh =
+                            ByteVector.fromByteBuffer(
+                                    Lanes.QB, data, qhBase + l, ByteOrder.LITTLE_ENDIAN);
+                    // quarters 0 and 2 read ql0, 1 and 3 read ql1; the low 4 bits are the low
+                    // nibble for k < 2 and the high nibble after (a shift by 0 or 4, no branch)
                     for (int k = 0; k < 4; k += 2) {
-                        accEven =
-                                quarter(ql0, qh, k, d * scale(base, h, k, l))
-                                        .fma(xs(x, xh, k, l), accEven);
-                        accOdd =
-                                quarter(ql1, qh, k + 1, d * scale(base, h, k + 1, l))
-                                        .fma(xs(x, xh, k + 1, l), accOdd);
+                        int shift = 4 * (k >> 1);
+                        ByteVector q0 =
+                                ql0.lanewise(VectorOperators.LSHR, shift)
+                                        .and((byte) 0xF)
+                                        .or(
+                                                qh.lanewise(VectorOperators.LSHR, 2 * k)
+                                                        .and((byte) 3)
+                                                        .lanewise(VectorOperators.LSHL, 4))
+                                        .sub((byte) 32);
+                        ByteVector q1 =
+                                ql1.lanewise(VectorOperators.LSHR, shift)
+                                        .and((byte) 0xF)
+                                        .or(
+                                                qh.lanewise(VectorOperators.LSHR, 2 * k + 2)
+                                                        .and((byte) 3)
+                                                        .lanewise(VectorOperators.LSHL, 4))
+                                        .sub((byte) 32);
+                        FloatVector w0 =
+                                ((FloatVector) q0.castShape(Lanes.QF, 0))
+                                        .mul(d * scale(base, h, k, l));
+                        FloatVector w1 =
+                                ((FloatVector) q1.castShape(Lanes.QF, 0))
+                                        .mul(d * scale(base, h, k + 1, l));
+                        FloatVector x0 = FloatVector.fromArray(Lanes.QF, x, xh + 32 * k + l);
+                        FloatVector x1 = FloatVector.fromArray(Lanes.QF, x, xh + 32 * (k + 1) + l);
+                        accEven = w0.fma(x0, accEven);
+                        accOdd = w1.fma(x1, accOdd);
                     }
                 }
             }
         }
         return accEven.add(accOdd).reduceLanes(VectorOperators.ADD);
-    }
-
-    /**
-     * Quarter k's 6-bit values times the scale: the low 4 bits are ql's low nibble for k &lt; 2 and
-     * its high nibble otherwise (a shift by 0 or 4, so no vector flows through a branch, which C2
-     * would box), the high 2 bits come from qh.
-     */
-    private static FloatVector quarter(ByteVector ql, ByteVector qh, int k, float scale) {
-        ByteVector low = ql.lanewise(VectorOperators.LSHR, 4 * (k >> 1)).and((byte) 0xF);
-        ByteVector high =
-                qh.lanewise(VectorOperators.LSHR, 2 * k)
-                        .and((byte) 3)
-                        .lanewise(VectorOperators.LSHL, 4);
-        ByteVector q = low.or(high).sub((byte) 32);
-        return ((FloatVector) q.castShape(Lanes.QF, 0)).mul(scale);
-    }
-
-    private static FloatVector xs(float[] x, int xh, int k, int l) {
-        return FloatVector.fromArray(Lanes.QF, x, xh + 32 * k + l);
-    }
-
-    private ByteVector load(int offset) {
-        return ByteVector.fromByteBuffer(Lanes.QB, data, offset, ByteOrder.LITTLE_ENDIAN);
     }
 
     @Override
@@ -170,14 +177,30 @@ public final class Q6_KTensor extends FloatTensor {
             for (int h = 0; h < 2; h++) {
                 int o = outOffset + b * BLOCK + 128 * h;
                 for (int l = 0; l < 32; l += Lanes.QL) {
-                    ByteVector ql0 = load(base + 64 * h + l);
-                    ByteVector ql1 = load(base + 64 * h + 32 + l);
-                    ByteVector qh = load(base + 128 + 32 * h + l);
-                    for (int k = 0; k < 4; k += 2) {
-                        quarter(ql0, qh, k, d * scale(base, h, k, l))
+                    ByteVector qh =
+                            ByteVector.fromByteBuffer(
+                                    Lanes.QB,
+                                    data,
+                                    base + 128 + 32 * h + l,
+                                    ByteOrder.LITTLE_ENDIAN);
+                    for (int k = 0; k < 4; k++) {
+                        ByteVector ql =
+                                ByteVector.fromByteBuffer(
+                                        Lanes.QB,
+                                        data,
+                                        base + 64 * h + 32 * (k & 1) + l,
+                                        ByteOrder.LITTLE_ENDIAN);
+                        ByteVector q =
+                                ql.lanewise(VectorOperators.LSHR, 4 * (k >> 1))
+                                        .and((byte) 0xF)
+                                        .or(
+                                                qh.lanewise(VectorOperators.LSHR, 2 * k)
+                                                        .and((byte) 3)
+                                                        .lanewise(VectorOperators.LSHL, 4))
+                                        .sub((byte) 32);
+                        ((FloatVector) q.castShape(Lanes.QF, 0))
+                                .mul(d * scale(base, h, k, l))
                                 .intoArray(out, o + 32 * k + l);
-                        quarter(ql1, qh, k + 1, d * scale(base, h, k + 1, l))
-                                .intoArray(out, o + 32 * (k + 1) + l);
                     }
                 }
             }

@@ -60,20 +60,22 @@ public final class Q8_0Tensor extends FloatTensor {
             FloatVector even = FloatVector.zero(Lanes.QF);
             FloatVector odd = FloatVector.zero(Lanes.QF);
             for (int j = 0; j < BLOCK; j += 2 * Lanes.QL) {
-                even = weights(base + 2 + j).fma(FloatVector.fromArray(Lanes.QF, x, xb + j), even);
-                odd =
-                        weights(base + 2 + j + Lanes.QL)
-                                .fma(FloatVector.fromArray(Lanes.QF, x, xb + j + Lanes.QL), odd);
+                // loads and casts written out: a vector returned from a helper that C2 did not
+                // inline is boxed, which costs more than the arithmetic
+                ByteVector q0 =
+                        ByteVector.fromByteBuffer(
+                                Lanes.QB, data, base + 2 + j, ByteOrder.LITTLE_ENDIAN);
+                ByteVector q1 =
+                        ByteVector.fromByteBuffer(
+                                Lanes.QB, data, base + 2 + j + Lanes.QL, ByteOrder.LITTLE_ENDIAN);
+                FloatVector w0 = (FloatVector) q0.castShape(Lanes.QF, 0);
+                FloatVector w1 = (FloatVector) q1.castShape(Lanes.QF, 0);
+                even = w0.fma(FloatVector.fromArray(Lanes.QF, x, xb + j), even);
+                odd = w1.fma(FloatVector.fromArray(Lanes.QF, x, xb + j + Lanes.QL), odd);
             }
             acc = even.add(odd).fma(FloatVector.broadcast(Lanes.QF, f16(base)), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    /** QL signed bytes at {@code offset}, widened to floats. */
-    private FloatVector weights(int offset) {
-        ByteVector q = ByteVector.fromByteBuffer(Lanes.QB, data, offset, ByteOrder.LITTLE_ENDIAN);
-        return (FloatVector) q.castShape(Lanes.QF, 0);
     }
 
     @Override
@@ -97,7 +99,12 @@ public final class Q8_0Tensor extends FloatTensor {
             int base = (first + b) * BYTES;
             float d = f16(base);
             for (int j = 0; j < BLOCK; j += Lanes.QL) {
-                weights(base + 2 + j).mul(d).intoArray(out, outOffset + b * BLOCK + j);
+                ByteVector q =
+                        ByteVector.fromByteBuffer(
+                                Lanes.QB, data, base + 2 + j, ByteOrder.LITTLE_ENDIAN);
+                ((FloatVector) q.castShape(Lanes.QF, 0))
+                        .mul(d)
+                        .intoArray(out, outOffset + b * BLOCK + j);
             }
         }
     }
