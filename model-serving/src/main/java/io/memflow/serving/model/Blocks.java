@@ -61,25 +61,51 @@ final class Blocks {
             int tokens,
             int rows,
             int cols) {
-        boolean decodeRows = tokens >= ROW_DECODE_MIN_TOKENS;
-        pool.parallelFor(
-                rows,
-                (start, end) -> {
-                    float[] row = decodeRows ? new float[cols] : null; // (cols) scratch
-                    for (int r = start; r < end; r++) {
-                        int offset = r * cols;
-                        if (decodeRows) {
-                            kernels.dequantize(w, offset, row, 0, cols);
-                            for (int t = 0; t < tokens; t++) {
-                                out[t][r] = kernels.dot(row, 0, in[t], 0, cols);
-                            }
-                        } else {
-                            for (int t = 0; t < tokens; t++) {
-                                out[t][r] = kernels.dot(w, offset, in[t], 0, cols);
-                            }
-                        }
-                    }
-                });
+        // Two separate loops (not one loop with a branch) keep each compiled unit small:
+        // C2 must inline the whole Vector API kernel into it, or the vectors get boxed.
+        if (tokens >= ROW_DECODE_MIN_TOKENS) {
+            pool.parallelFor(
+                    rows,
+                    (start, end) -> decodedRows(kernels, w, in, out, tokens, cols, start, end));
+        } else {
+            pool.parallelFor(
+                    rows,
+                    (start, end) -> directRows(kernels, w, in, out, tokens, cols, start, end));
+        }
+    }
+
+    private static void directRows(
+            Kernels kernels,
+            FloatTensor w,
+            float[][] in,
+            float[][] out,
+            int tokens,
+            int cols,
+            int start,
+            int end) {
+        for (int r = start; r < end; r++) {
+            for (int t = 0; t < tokens; t++) {
+                out[t][r] = kernels.dot(w, r * cols, in[t], 0, cols);
+            }
+        }
+    }
+
+    private static void decodedRows(
+            Kernels kernels,
+            FloatTensor w,
+            float[][] in,
+            float[][] out,
+            int tokens,
+            int cols,
+            int start,
+            int end) {
+        float[] row = new float[cols]; // (cols) scratch for this worker
+        for (int r = start; r < end; r++) {
+            kernels.dequantize(w, r * cols, row, 0, cols);
+            for (int t = 0; t < tokens; t++) {
+                out[t][r] = kernels.dot(row, 0, in[t], 0, cols);
+            }
+        }
     }
 
     static void addBias(float[][] x, float[] bias, int tokens) {

@@ -85,11 +85,20 @@ public abstract class FloatTensor {
 
     /** Scalar reference: sum of this[offset + i] * x[xOffset + i] for i in [0, n). */
     public final float dotScalar(int offset, float[] x, int xOffset, int n) {
+        int bs = type().blockSize();
+        if (offset % bs == 0 && n % bs == 0 && offset >= 0 && n >= 0 && offset + n <= size) {
+            return dotBlocksScalar(offset / bs, n / bs, x, xOffset); // whole rows: the hot case
+        }
         return dot(offset, x, xOffset, n, false);
     }
 
     /** Vector API: same result as {@link #dotScalar} up to float summation order. */
     public final float dotVector(int offset, float[] x, int xOffset, int n) {
+        int bs = type().blockSize();
+        if (offset % bs == 0 && n % bs == 0 && offset >= 0 && n >= 0 && offset + n <= size) {
+            // whole rows, the hot case: a short path so C2's inlining budget goes to the kernel
+            return dotBlocksVector(offset / bs, n / bs, x, xOffset);
+        }
         return dot(offset, x, xOffset, n, true);
     }
 
