@@ -20,8 +20,9 @@ import picocli.CommandLine.Option;
 public class BrokerCommand implements Callable<Integer> {
     @Option(
             names = "--port",
-            defaultValue = "0",
-            description = "Client port on localhost; 0 (default) picks a free one and prints it.")
+            defaultValue = "9092",
+            description =
+                    "Bootstrap port on localhost (default: ${DEFAULT-VALUE}); 0 uses the broker's own free port.")
     int port;
 
     @Option(
@@ -33,13 +34,6 @@ public class BrokerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Configuration conf = new Configuration();
-        if (port != 0) {
-            throw new CliException(
-                    "--port "
-                            + port
-                            + " is not supported yet: the in-process broker picks a free"
-                            + " port (omit --port and use the address it prints)");
-        }
         EmbeddedKafka kafka;
         try {
             kafka = EmbeddedKafka.start(port);

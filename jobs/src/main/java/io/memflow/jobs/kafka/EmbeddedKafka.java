@@ -21,15 +21,18 @@ import org.apache.kafka.server.common.MetadataVersion;
  */
 public final class EmbeddedKafka implements AutoCloseable {
     private final KafkaClusterTestKit cluster;
+    private final PortForwarder forwarder;
 
-    private EmbeddedKafka(KafkaClusterTestKit cluster) {
+    private EmbeddedKafka(KafkaClusterTestKit cluster, PortForwarder forwarder) {
         this.cluster = cluster;
+        this.forwarder = forwarder;
     }
 
     /**
      * Starts a broker.
      *
-     * @param port fixed client port on 127.0.0.1, or 0 for a free one
+     * @param port fixed bootstrap port on 127.0.0.1 (forwarded to the broker), or 0 for the
+     *     broker's own free port
      */
     public static EmbeddedKafka start(int port) throws Exception {
         TestKitNodes.Builder nodes =
@@ -38,14 +41,6 @@ public final class EmbeddedKafka implements AutoCloseable {
                         .setNumBrokerNodes(1)
                         .setNumControllerNodes(1)
                         .setBootstrapMetadataVersion(MetadataVersion.latestProduction());
-        if (port > 0) {
-            nodes.setPerServerProperties(
-                    Map.of(
-                            0,
-                            Map.of(
-                                    "listeners",
-                                    "EXTERNAL://localhost:" + port + ",CONTROLLER://localhost:0")));
-        }
         KafkaClusterTestKit cluster =
                 new KafkaClusterTestKit.Builder(nodes.build())
                         // a one-node cluster: internal topics cannot be replicated
@@ -60,11 +55,22 @@ public final class EmbeddedKafka implements AutoCloseable {
         cluster.format();
         cluster.startup();
         cluster.waitForReadyBrokers();
-        return new EmbeddedKafka(cluster);
+        PortForwarder forwarder = null;
+        if (port > 0) {
+            String[] hostPort = cluster.bootstrapServers().split(",")[0].split(":");
+            try {
+                forwarder = new PortForwarder(port, hostPort[0], Integer.parseInt(hostPort[1]));
+            } catch (java.io.IOException e) {
+                cluster.close();
+                throw e;
+            }
+        }
+        return new EmbeddedKafka(cluster, forwarder);
     }
 
+    /** The fixed bootstrap address when one was asked for, else the broker's own. */
     public String bootstrapServers() {
-        return cluster.bootstrapServers();
+        return forwarder != null ? "localhost:" + forwarder.port() : cluster.bootstrapServers();
     }
 
     /** Creates the topics that don't exist yet; memory-changes is compacted. */
@@ -104,6 +110,9 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        if (forwarder != null) {
+            forwarder.close();
+        }
         cluster.close();
     }
 }
