@@ -1,0 +1,279 @@
+package io.memflow.operators.harness;
+
+import static io.memflow.operators.TestData.obs;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.memflow.operators.TestData;
+import io.memflow.operators.consolidate.ExtractiveConsolidator;
+import io.memflow.operators.longterm.LongTermFunction;
+import io.memflow.operators.longterm.LongTermMemory;
+import io.memflow.operators.ordering.EventOrderFunction;
+import io.memflow.operators.retrieval.Retriever;
+import io.memflow.operators.sensory.HeuristicTokenScorer;
+import io.memflow.operators.sensory.SensoryFilter;
+import io.memflow.operators.sensory.SensoryFunction;
+import io.memflow.operators.shortterm.ShortTermBuffer;
+import io.memflow.operators.shortterm.ShortTermFunction;
+import io.memflow.operators.shortterm.TopicBoundary;
+import io.memflow.schemas.ChangeType;
+import io.memflow.schemas.ControlCommand;
+import io.memflow.schemas.ControlType;
+import io.memflow.schemas.MemoryAnswer;
+import io.memflow.schemas.MemoryChange;
+import io.memflow.schemas.MemoryQuery;
+import io.memflow.schemas.internal.MemoryInput;
+import io.memflow.schemas.internal.Observation;
+import io.memflow.schemas.internal.Segment;
+import io.memflow.schemas.internal.SegmentBatch;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each stateful tier in Flink's operator test harness: output, state entries and timers after each
+ * step, and a snapshot restored into a fresh harness that carries on where it stopped.
+ */
+class TierHarnessTest {
+    static final long HOUR = Duration.ofHours(1).toMillis();
+
+    static <O> KeyedOneInputStreamOperatorTestHarness<String, MemoryInput, O> harness(
+            KeyedProcessFunction<String, MemoryInput, O> f) throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(f), MemoryInput::getKey, Types.STRING);
+    }
+
+    static MemoryInput in(Observation o) {
+        return base(o.getEventTime()).setObservation(o).build();
+    }
+
+    static MemoryInput control(String time, ControlType type) {
+        long t = Instant.parse(time).toEpochMilli();
+        return base(t).setControl(
+                        ControlCommand.newBuilder()
+                                .setCommandId("c-" + t)
+                                .setTenantId(TestData.TENANT)
+                                .setUserId(TestData.USER)
+                                .setType(type)
+                                .setIssuedAt(Instant.ofEpochMilli(t))
+                                .build())
+                .build();
+    }
+
+    static MemoryInput query(String time, String text) {
+        long t = Instant.parse(time).toEpochMilli();
+        return base(t).setQuery(
+                        MemoryQuery.newBuilder()
+                                .setQueryId("q-" + t)
+                                .setTenantId(TestData.TENANT)
+                                .setUserId(TestData.USER)
+                                .setText(text)
+                                .setQueryTime(Instant.ofEpochMilli(t))
+                                .build())
+                .build();
+    }
+
+    static MemoryInput.Builder base(long time) {
+        return MemoryInput.newBuilder()
+                .setKey(TestData.KEY)
+                .setTenantId(TestData.TENANT)
+                .setUserId(TestData.USER)
+                .setEventTime(time)
+                .setCandidates(List.of())
+                .setPending(List.of());
+    }
+
+    static <T> List<T> values(ConcurrentLinkedQueue<Object> output, Class<T> type) {
+        List<T> out = new ArrayList<>();
+        for (Object o : output) {
+            if (o instanceof StreamRecord<?> r && type.isInstance(r.getValue())) {
+                out.add(type.cast(r.getValue()));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void sensoryDropsNoiseAndRemembersRecentTurnsAcrossRestore() throws Exception {
+        SensoryFilter filter = new SensoryFilter(8, 0.97, 0.7, new HeuristicTokenScorer());
+        OperatorSubtaskState snapshot;
+        try (var h = harness(new SensoryFunction(filter))) {
+            h.open();
+            h.processElement(
+                    in(
+                            obs(
+                                    "d1",
+                                    "s1",
+                                    "2024-03-04T10:00:00Z",
+                                    "Ann",
+                                    "I adopted a beagle named Pepper.")),
+                    1);
+            h.processElement(
+                    in(obs("d2", "s1", "2024-03-04T10:01:00Z", "Ann", "haha ok thanks!")), 2);
+            assertThat(values(h.getOutput(), MemoryInput.class))
+                    .singleElement()
+                    .satisfies(
+                            m ->
+                                    assertThat(m.getObservation().getCompressedText())
+                                            .contains("Pepper"));
+            assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+            snapshot = h.snapshot(1, 3);
+        }
+        try (var h = harness(new SensoryFunction(filter))) {
+            h.initializeState(snapshot);
+            h.open();
+            // the ring survived: the same statement again is a near-duplicate
+            h.processElement(
+                    in(
+                            obs(
+                                    "d3",
+                                    "s2",
+                                    "2024-03-05T10:00:00Z",
+                                    "Ann",
+                                    "I adopted a beagle named Pepper.")),
+                    4);
+            assertThat(values(h.getOutput(), MemoryInput.class)).isEmpty();
+            h.processElement(control("2024-03-06T00:00:00Z", ControlType.FORGET_USER), 5);
+            assertThat(values(h.getOutput(), MemoryInput.class)).hasSize(1);
+            assertThat(h.numKeyedStateEntries()).isZero();
+        }
+    }
+
+    @Test
+    void shortTermFlushesOnIdleTimerAfterRestore() throws Exception {
+        ShortTermBuffer buffer = new ShortTermBuffer(512, HOUR / 2, TopicBoundary.sessionsOnly());
+        Observation a = obs("d1", "s1", "2024-03-04T10:00:00Z", "Ann", "I live in Boston.");
+        OperatorSubtaskState snapshot;
+        try (var h = harness(new ShortTermFunction(buffer))) {
+            h.open();
+            h.processElement(in(a), a.getEventTime());
+            h.processElement(query("2024-03-04T10:05:00Z", "where?"), a.getEventTime() + 1);
+            // the query carries the buffered turn; nothing is flushed yet
+            List<MemoryInput> out = values(h.getOutput(), MemoryInput.class);
+            assertThat(out)
+                    .singleElement()
+                    .satisfies(
+                            q ->
+                                    assertThat(q.getPending())
+                                            .extracting(Observation::getId)
+                                            .containsExactly("d1"));
+            assertThat(h.numEventTimeTimers()).isEqualTo(1);
+            assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+            snapshot = h.snapshot(1, 2);
+        }
+        try (var h = harness(new ShortTermFunction(buffer))) {
+            h.initializeState(snapshot);
+            h.open();
+            assertThat(h.numEventTimeTimers()).isEqualTo(1);
+            h.processWatermark(a.getEventTime() + HOUR / 2);
+            List<MemoryInput> out = values(h.getOutput(), MemoryInput.class);
+            assertThat(out)
+                    .singleElement()
+                    .satisfies(
+                            b -> {
+                                assertThat(b.getBatch().getTrigger()).isEqualTo("idle");
+                                assertThat(b.getBatch().getSegments().get(0).getObservations())
+                                        .extracting(Observation::getId)
+                                        .containsExactly("d1");
+                            });
+            assertThat(h.numKeyedStateEntries()).isZero();
+            assertThat(h.numEventTimeTimers()).isZero();
+        }
+    }
+
+    @Test
+    void longTermSupersedesOnSleepTimerAnswersAndForgets() throws Exception {
+        LongTermMemory memory = new LongTermMemory(5000, 0.9, new Retriever());
+        ExtractiveConsolidator consolidator = new ExtractiveConsolidator();
+        OperatorSubtaskState snapshot;
+        try (var h = harness(new LongTermFunction(memory, 2 * HOUR, 10))) {
+            h.open();
+            h.processElement(
+                    candidates(
+                            consolidator,
+                            obs("d1", "s1", "2024-03-04T10:00:00Z", "Ann", "I live in Boston.")),
+                    1);
+            h.processElement(
+                    candidates(
+                            consolidator,
+                            obs(
+                                    "d2",
+                                    "s2",
+                                    "2024-03-25T10:00:00Z",
+                                    "Ann",
+                                    "We just moved to Seattle!")),
+                    2);
+            assertThat(values(h.getOutput(), MemoryChange.class))
+                    .extracting(MemoryChange::getType)
+                    .containsExactly(ChangeType.ADD, ChangeType.ADD);
+            assertThat(h.numEventTimeTimers()).isEqualTo(1);
+            snapshot = h.snapshot(1, 3);
+        }
+        try (var h = harness(new LongTermFunction(memory, 2 * HOUR, 10))) {
+            h.initializeState(snapshot);
+            h.open();
+            h.processWatermark(Instant.parse("2024-03-25T12:00:00Z").toEpochMilli());
+            assertThat(values(h.getOutput(), MemoryChange.class))
+                    .extracting(MemoryChange::getType)
+                    .containsExactly(ChangeType.SUPERSEDE);
+            assertThat(h.numEventTimeTimers()).isZero();
+            h.processElement(query("2024-03-26T00:00:00Z", "Where does Ann live?"), 4);
+            List<MemoryAnswer> answers = new ArrayList<>();
+            h.getSideOutput(LongTermFunction.ANSWERS).forEach(r -> answers.add(r.getValue()));
+            assertThat(answers)
+                    .singleElement()
+                    .satisfies(
+                            a ->
+                                    assertThat(a.getMemories().get(0).getSourceTurnIds())
+                                            .containsExactly("d2"));
+            h.processElement(control("2024-03-27T00:00:00Z", ControlType.FORGET_USER), 5);
+            assertThat(values(h.getOutput(), MemoryChange.class))
+                    .filteredOn(c -> c.getType() == ChangeType.DELETE)
+                    .hasSize(2);
+            assertThat(h.numKeyedStateEntries()).isZero();
+        }
+    }
+
+    @Test
+    void eventOrderReleasesInputsSortedByEventTime() throws Exception {
+        try (var h = harness(new EventOrderFunction())) {
+            h.open();
+            MemoryInput late = query("2024-03-04T10:05:00Z", "where?");
+            MemoryInput early =
+                    in(obs("d1", "s1", "2024-03-04T10:00:00Z", "Ann", "I live in Boston."));
+            h.processElement(late, late.getEventTime());
+            h.processElement(early, early.getEventTime());
+            assertThat(values(h.getOutput(), MemoryInput.class)).isEmpty();
+            assertThat(h.numEventTimeTimers()).isEqualTo(2);
+            h.processWatermark(late.getEventTime());
+            assertThat(values(h.getOutput(), MemoryInput.class)).containsExactly(early, late);
+            assertThat(h.numKeyedStateEntries()).isZero();
+        }
+    }
+
+    static MemoryInput candidates(ExtractiveConsolidator c, Observation o) {
+        Segment s =
+                Segment.newBuilder()
+                        .setSegmentId(TestData.KEY + "#" + o.getId())
+                        .setObservations(List.of(o))
+                        .build();
+        SegmentBatch b =
+                SegmentBatch.newBuilder()
+                        .setBatchId(s.getSegmentId())
+                        .setSegments(List.of(s))
+                        .setFlushTime(o.getEventTime())
+                        .setTrigger("tokens")
+                        .build();
+        return base(o.getEventTime())
+                .setCandidates(c.consolidate(TestData.TENANT, TestData.USER, b))
+                .build();
+    }
+}
