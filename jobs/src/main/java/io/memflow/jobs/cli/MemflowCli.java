@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             io.memflow.jobs.bench.IngestBenchCommand.class,
             io.memflow.serving.cli.GenerateCommand.class,
             io.memflow.serving.cli.SynthModelCommand.class,
+            io.memflow.serving.cli.KvBenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class MemflowCli {

@@ -10,7 +10,12 @@ import picocli.CommandLine.Command;
 @Command(
         name = "memflow-serving",
         mixinStandardHelpOptions = true,
-        subcommands = {GenerateCommand.class, SynthModelCommand.class, BenchCommand.class},
+        subcommands = {
+            GenerateCommand.class,
+            SynthModelCommand.class,
+            BenchCommand.class,
+            KvBenchCommand.class
+        },
         description = "Pure-Java GGUF inference engine commands.")
 public final class ServingCli implements Runnable {
 
