@@ -97,7 +97,7 @@ public final class KvBenchCommand implements Callable<Integer> {
 
     @Option(
             names = "--limit-questions",
-            defaultValue = "40",
+            defaultValue = "24",
             description = "Questions per conversation.")
     int limitQuestions;
 
