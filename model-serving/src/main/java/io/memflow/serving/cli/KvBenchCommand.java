@@ -6,10 +6,10 @@ import io.memflow.serving.bench.KvBench;
 import io.memflow.serving.bench.LocomoConversation;
 import io.memflow.serving.bench.LocomoReader;
 import io.memflow.serving.epicache.EpiCacheConfig;
-import io.memflow.serving.epicache.HashingEmbedder;
 import io.memflow.serving.epicache.LayerBudgets;
 import io.memflow.serving.epicache.LayerProfile;
 import io.memflow.serving.epicache.TextEmbedder;
+import io.memflow.serving.epicache.TextEmbedders;
 import io.memflow.serving.kernels.Kernels;
 import io.memflow.serving.model.LlamaModel;
 import java.io.IOException;
@@ -104,7 +104,9 @@ public final class KvBenchCommand implements Callable<Integer> {
     @Option(
             names = "--embedder",
             defaultValue = "hashing",
-            description = "Episode embedder: hashing (deterministic, built in).")
+            description =
+                    "Episode embedder: hashing (deterministic, built in) or a registered"
+                            + " TextEmbedderProvider name.")
     String embedderName;
 
     @Option(names = "--threads", defaultValue = "2", description = "Matmul threads.")
@@ -139,10 +141,6 @@ public final class KvBenchCommand implements Callable<Integer> {
                             + " 0 <= --sinks < --budget, --alpha >= 0");
             return 2;
         }
-        if (!embedderName.equals("hashing")) {
-            err.println("error: unknown --embedder " + embedderName + " (supported: hashing)");
-            return 2;
-        }
         long start = System.nanoTime();
         try (LlamaModel m = LlamaModel.load(model, threads, Kernels.preferred())) {
             int reach = segmentTokens + Math.max(promptTokens, questionTokens + answerTokens);
@@ -157,11 +155,11 @@ public final class KvBenchCommand implements Callable<Integer> {
                                 + model);
                 return 2;
             }
+            TextEmbedder embedder = TextEmbedders.byName(embedderName);
             List<LocomoConversation> data = LocomoReader.read(locomo);
             Path profilePath = profile != null ? profile : defaultProfile(model);
             LayerProfile p = LayerProfile.loadOrMeasure(m, profilePath);
             int[] budgets = p.budgets(budget, alpha);
-            TextEmbedder embedder = new HashingEmbedder();
             EpiCacheConfig cfg =
                     new EpiCacheConfig(budget, block, episodes, window, medoids, promptTokens, 42L);
             KvBench.Options o =

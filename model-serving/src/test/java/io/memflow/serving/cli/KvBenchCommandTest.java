@@ -76,6 +76,22 @@ class KvBenchCommandTest {
                         dir.resolve("p.json").toString());
         assertThat(missing.code).isEqualTo(2);
         assertThat(missing.err.strip()).startsWith("error: ").doesNotContain("\n");
+        Run embedder =
+                run(
+                        "--model",
+                        model,
+                        "--locomo",
+                        TestModels.sharedDir().resolve("data/locomo-dev.json").toString(),
+                        "--budget",
+                        "8",
+                        "--block",
+                        "8",
+                        "--embedder",
+                        "nope",
+                        "--profile",
+                        dir.resolve("p.json").toString());
+        assertThat(embedder.code).isEqualTo(2);
+        assertThat(embedder.err).startsWith("error: unknown --embedder nope (available: hashing");
         Run budget = run("--model", model, "--locomo", "x.json", "--budget", "0", "--block", "8");
         assertThat(budget.code).isEqualTo(2);
         assertThat(budget.err).startsWith("error: --budget");
