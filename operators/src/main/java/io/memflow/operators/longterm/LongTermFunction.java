@@ -105,7 +105,10 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
             latency.update((System.nanoTime() - start) / 1_000_000);
             queries.inc();
             ctx.output(ANSWERS, a);
-            metaState.update(meta);
+            if (metaState.value() != null) {
+                // a sleep run above changed it; a query alone never creates state for a user
+                metaState.update(meta);
+            }
         } else if (in.getControl() != null) {
             if (meta.getDirtySinceConsolidation()) {
                 ctx.timerService().deleteEventTimeTimer(sleepTimer(meta));

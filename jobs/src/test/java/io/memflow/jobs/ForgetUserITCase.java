@@ -1,0 +1,243 @@
+package io.memflow.jobs;
+
+import static io.memflow.jobs.JobHarness.control;
+import static io.memflow.jobs.JobHarness.conversation;
+import static io.memflow.jobs.JobHarness.query;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.memflow.jobs.kafka.EmbeddedKafka;
+import io.memflow.jobs.kafka.TopicIo;
+import io.memflow.operators.config.MemflowOptions;
+import io.memflow.schemas.ChangeType;
+import io.memflow.schemas.ControlType;
+import io.memflow.schemas.MemoryAnswer;
+import io.memflow.schemas.MemoryChange;
+import io.memflow.state.MemoryStateDescriptors;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.state.api.OperatorIdentifier;
+import org.apache.flink.state.api.SavepointReader;
+import org.apache.flink.state.api.functions.KeyedStateReaderFunction;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.util.CloseableIterator;
+import org.apache.flink.util.Collector;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * FORGET_USER: afterwards a savepoint, read offline with the State Processor API, holds no entry
+ * for the user in any tier, and the changelog has a DELETE for every memory the user had.
+ */
+class ForgetUserITCase {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setConfiguration(new Configuration())
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(4)
+                            .build());
+
+    @Test
+    void forgetUserLeavesNoStateAndDeletesEveryMemory() throws Exception {
+        Path dir = MemflowJobITCase.scratch();
+        String savepoint;
+        List<MemoryChange> changes;
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(0)) {
+            JobHarness h = new JobHarness(kafka, "forget", dir.resolve("cp"));
+            JobClient job = h.start(null);
+            try (TopicIo io = h.io()) {
+                for (String user : List.of("ann", "bob")) {
+                    conversation("t1", user)
+                            .forEach(t -> io.send(h.topic(MemflowOptions.TOPIC_TURNS), t));
+                }
+                // wait until ann's first session is in long-term memory, so the command does not
+                // race the job's start (a source split that starts late would deliver her turns
+                // behind the watermark, after the command)
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (System.nanoTime() < deadline
+                        && io
+                                .readAll(
+                                        h.topic(MemflowOptions.TOPIC_MEMORY_CHANGES),
+                                        MemoryChange.class,
+                                        Duration.ofMillis(500))
+                                .stream()
+                                .noneMatch(c -> c.getUserId().equals("ann"))) {
+                    Thread.sleep(200);
+                }
+                // ann's last turns are still in short-term memory and the sensory ring when she is
+                // forgotten
+                io.send(
+                        h.topic(MemflowOptions.TOPIC_CONTROL),
+                        control(
+                                "t1",
+                                "ann",
+                                "f1",
+                                "2024-03-25T18:30:00Z",
+                                ControlType.FORGET_USER));
+                io.send(
+                        h.topic(MemflowOptions.TOPIC_QUERIES),
+                        query("t1", "ann", "qa", "2024-03-25T18:40:00Z", "Where does Ann live?"));
+                io.send(
+                        h.topic(MemflowOptions.TOPIC_QUERIES),
+                        query("t1", "bob", "qb", "2024-03-25T18:40:00Z", "Where does Ann live?"));
+                List<MemoryAnswer> answers =
+                        io.readUntil(
+                                h.topic(MemflowOptions.TOPIC_ANSWERS),
+                                MemoryAnswer.class,
+                                2,
+                                Duration.ofSeconds(60));
+                assertThat(answers).hasSize(2);
+                for (MemoryAnswer a : answers) {
+                    if (a.getUserId().equals("ann")) {
+                        assertThat(a.getMemories())
+                                .as("nothing of ann is left to retrieve")
+                                .isEmpty();
+                    } else {
+                        assertThat(a.getMemories()).isNotEmpty();
+                    }
+                }
+                savepoint =
+                        job.stopWithSavepoint(
+                                        false,
+                                        dir.resolve("sp").toUri().toString(),
+                                        SavepointFormatType.CANONICAL)
+                                .get();
+                changes =
+                        io.readAll(
+                                h.topic(MemflowOptions.TOPIC_MEMORY_CHANGES),
+                                MemoryChange.class,
+                                Duration.ofSeconds(2));
+            }
+        }
+
+        Set<String> annMemories =
+                changes.stream()
+                        .filter(c -> c.getUserId().equals("ann"))
+                        .map(MemoryChange::getMemoryId)
+                        .collect(Collectors.toSet());
+        Set<String> annDeleted =
+                changes.stream()
+                        .filter(
+                                c ->
+                                        c.getUserId().equals("ann")
+                                                && c.getType() == ChangeType.DELETE)
+                        .map(MemoryChange::getMemoryId)
+                        .collect(Collectors.toSet());
+        assertThat(annMemories).isNotEmpty();
+        assertThat(annDeleted).isEqualTo(annMemories);
+        assertThat(changes)
+                .filteredOn(c -> c.getUserId().equals("bob"))
+                .noneMatch(c -> c.getType() == ChangeType.DELETE);
+
+        assertThat(keysIn(savepoint, Uids.EVENT_ORDER, new EventOrderKeys()))
+                .as("event-order tier")
+                .doesNotContain("t1|ann");
+        assertThat(keysIn(savepoint, Uids.SENSORY, new SensoryKeys()))
+                .as("sensory tier")
+                .doesNotContain("t1|ann");
+        assertThat(keysIn(savepoint, Uids.SHORT_TERM, new ShortTermKeys()))
+                .as("short-term tier")
+                .doesNotContain("t1|ann");
+        Set<String> longTerm = keysIn(savepoint, Uids.LONG_TERM, new LongTermKeys());
+        assertThat(longTerm).as("long-term tier").doesNotContain("t1|ann");
+        assertThat(longTerm).as("bob's memory is still in the savepoint").contains("t1|bob");
+    }
+
+    static Set<String> keysIn(
+            String savepoint, String uid, KeyedStateReaderFunction<String, String> reader)
+            throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        SavepointReader sp =
+                SavepointReader.read(env, savepoint, new EmbeddedRocksDBStateBackend());
+        Set<String> keys = new HashSet<>();
+        try (CloseableIterator<String> it =
+                sp.readKeyedState(
+                                OperatorIdentifier.forUid(uid), reader, Types.STRING, Types.STRING)
+                        .executeAndCollect()) {
+            it.forEachRemaining(keys::add);
+        }
+        return keys;
+    }
+
+    /** Emits the key when the event-order buffer holds anything for it. */
+    static final class EventOrderKeys extends KeyedStateReaderFunction<String, String> {
+        private transient MapState<Long, ?> held;
+
+        @Override
+        public void open(OpenContext ctx) {
+            held = getRuntimeContext().getMapState(MemoryStateDescriptors.eventOrder());
+        }
+
+        @Override
+        public void readKey(String key, Context ctx, Collector<String> out) throws Exception {
+            if (!held.isEmpty()) {
+                out.collect(key);
+            }
+        }
+    }
+
+    static final class SensoryKeys extends KeyedStateReaderFunction<String, String> {
+        private transient ValueState<?> state;
+
+        @Override
+        public void open(OpenContext ctx) {
+            state = getRuntimeContext().getState(MemoryStateDescriptors.sensory());
+        }
+
+        @Override
+        public void readKey(String key, Context ctx, Collector<String> out) throws Exception {
+            if (state.value() != null) {
+                out.collect(key);
+            }
+        }
+    }
+
+    static final class ShortTermKeys extends KeyedStateReaderFunction<String, String> {
+        private transient ValueState<?> state;
+
+        @Override
+        public void open(OpenContext ctx) {
+            state = getRuntimeContext().getState(MemoryStateDescriptors.shortTerm());
+        }
+
+        @Override
+        public void readKey(String key, Context ctx, Collector<String> out) throws Exception {
+            if (state.value() != null) {
+                out.collect(key);
+            }
+        }
+    }
+
+    static final class LongTermKeys extends KeyedStateReaderFunction<String, String> {
+        private transient MapState<String, ?> memories;
+        private transient ValueState<?> meta;
+
+        @Override
+        public void open(OpenContext ctx) {
+            memories = getRuntimeContext().getMapState(MemoryStateDescriptors.longTermMemories());
+            meta = getRuntimeContext().getState(MemoryStateDescriptors.longTermMeta());
+        }
+
+        @Override
+        public void readKey(String key, Context ctx, Collector<String> out) throws Exception {
+            if (!memories.isEmpty() || meta.value() != null) {
+                out.collect(key);
+            }
+        }
+    }
+}
