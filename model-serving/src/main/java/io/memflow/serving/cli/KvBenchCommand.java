@@ -173,27 +173,7 @@ public final class KvBenchCommand implements Callable<Integer> {
                             limitConversations,
                             limitQuestions);
             Map<String, Object> result = new KvBench(m, embedder, o, budgets).run(data);
-            Map<String, Object> report = new LinkedHashMap<>();
-            report.put("model", model.getFileName().toString());
-            report.put("locomo", locomo.getFileName().toString());
-            report.put("embedder", embedder.name());
-            report.put(
-                    "scheme",
-                    "each conversation cut into segments of whole turns of <= "
-                            + segmentTokens
-                            + " tokens (BOS + '<speaker> said, \"<text>\"' lines); a question is"
-                            + " asked in the segment holding its first evidence turn; episodes"
-                            + " clustered over the whole conversation; fidelity vs full KV on the"
-                            + " logits predicting each gold answer token after"
-                            + " '\\nQuestion: <q>\\nAnswer:' (teacher-forced)");
-            report.put("budget", budget);
-            report.put("block", block);
-            report.put("episodes", episodes);
-            report.put("layerBudgets", budgets);
-            report.put("layerBudgetFloor", LayerBudgets.floor(budget));
-            report.put("layerSimilarity", p.similarity());
-            report.put("alpha", alpha);
-            report.put("profile", profilePath.toString());
+            Map<String, Object> report = header(embedder, p, budgets, profilePath);
             report.putAll(result);
             report.put("seconds", (System.nanoTime() - start) / 1e9);
             ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -211,6 +191,33 @@ public final class KvBenchCommand implements Callable<Integer> {
             err.println("error: " + e.getMessage());
             return 2;
         }
+    }
+
+    /** The run's settings, first in the JSON so a reader sees what the numbers belong to. */
+    private Map<String, Object> header(
+            TextEmbedder embedder, LayerProfile p, int[] budgets, Path profilePath) {
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("model", model.getFileName().toString());
+        report.put("locomo", locomo.getFileName().toString());
+        report.put("embedder", embedder.name());
+        report.put(
+                "scheme",
+                "each conversation cut into segments of whole turns of <= "
+                        + segmentTokens
+                        + " tokens (BOS + '<speaker> said, \"<text>\"' lines); a question is"
+                        + " asked in the segment holding its first evidence turn; episodes"
+                        + " clustered over the whole conversation; fidelity vs full KV on the"
+                        + " logits predicting each gold answer token after"
+                        + " '\\nQuestion: <q>\\nAnswer:' (teacher-forced)");
+        report.put("budget", budget);
+        report.put("block", block);
+        report.put("episodes", episodes);
+        report.put("layerBudgets", budgets);
+        report.put("layerBudgetFloor", LayerBudgets.floor(budget));
+        report.put("layerSimilarity", p.similarity());
+        report.put("alpha", alpha);
+        report.put("profile", profilePath.toString());
+        return report;
     }
 
     /** Beside the model when that directory is writable (shared model dirs often are not). */
