@@ -65,20 +65,7 @@ class ForgetUserITCase {
                     conversation("t1", user)
                             .forEach(t -> io.send(h.topic(MemflowOptions.TOPIC_TURNS), t));
                 }
-                // wait until ann's first session is in long-term memory, so the command does not
-                // race the job's start (a source split that starts late would deliver her turns
-                // behind the watermark, after the command)
-                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (System.nanoTime() < deadline
-                        && io
-                                .readAll(
-                                        h.topic(MemflowOptions.TOPIC_MEMORY_CHANGES),
-                                        MemoryChange.class,
-                                        Duration.ofMillis(500))
-                                .stream()
-                                .noneMatch(c -> c.getUserId().equals("ann"))) {
-                    Thread.sleep(200);
-                }
+                h.awaitFirstChange(io);
                 // ann's last turns are still in short-term memory and the sensory ring when she is
                 // forgotten
                 io.send(

@@ -68,6 +68,24 @@ final class JobHarness {
         return env.executeAsync(prefix);
     }
 
+    /**
+     * Waits until the job has written its first change. Inputs sent on other topics before the
+     * job's source has started reading every split could otherwise arrive behind a watermark that
+     * an idle split let advance, and be processed late; real clients face the same start-up window,
+     * tests should not race it.
+     */
+    void awaitFirstChange(TopicIo io) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline
+                && io.readAll(
+                                topic(MemflowOptions.TOPIC_MEMORY_CHANGES),
+                                io.memflow.schemas.MemoryChange.class,
+                                Duration.ofMillis(300))
+                        .isEmpty()) {
+            Thread.sleep(200);
+        }
+    }
+
     TopicIo io() {
         return new TopicIo(kafka.bootstrapServers());
     }

@@ -122,6 +122,7 @@ class MemflowJobITCase {
             for (ConversationTurn t : conv.subList(4, conv.size())) {
                 io.send(turns, t);
             }
+            h.awaitFirstChange(io);
             io.send(
                     h.topic(MemflowOptions.TOPIC_QUERIES),
                     query("t1", "ann", "q1", "2024-03-27T09:00:00Z", "Where does Ann live?"));
@@ -291,6 +292,9 @@ class MemflowJobITCase {
                     for (ConversationTurn t : conversation("t1", user)) {
                         io.send(h.topic(MemflowOptions.TOPIC_TURNS), t);
                     }
+                }
+                h.awaitFirstChange(io);
+                for (String user : List.of("ann", "bob", "cy")) {
                     io.send(
                             h.topic(MemflowOptions.TOPIC_QUERIES),
                             query(

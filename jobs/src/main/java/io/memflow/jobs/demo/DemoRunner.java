@@ -88,6 +88,12 @@ public final class DemoRunner {
                         progress("turns sent", n, turns.size());
                     }
                 }
+                step("waiting for the first memories (the job is reading the conversation)");
+                io.readUntil(
+                        conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES),
+                        MemoryChange.class,
+                        1,
+                        Duration.ofSeconds(60));
                 List<MemoryQuery> questions = questions(turns.get(turns.size() - 1).getEventTime());
                 step("asking " + questions.size() + " questions a day after the last session");
                 for (MemoryQuery q : questions) {
