@@ -109,7 +109,12 @@ public final class KvBenchCommand implements Callable<Integer> {
                             + " TextEmbedderProvider name.")
     String embedderName;
 
-    @Option(names = "--threads", defaultValue = "2", description = "Matmul threads.")
+    @Option(
+            names = "--threads",
+            defaultValue = "1",
+            description =
+                    "Matmul threads (1 by default: for a 260K model the pool's hand-offs cost"
+                            + " more than they save; results do not depend on it).")
     int threads;
 
     @Option(names = "--json", description = "Print the result as JSON.")

@@ -24,11 +24,13 @@ public final class PatchedPrompt {
             windows[i] = tokenizer.encode(windowTexts[episode.medoidWindows()[i]], false);
             total += windows[i].length;
         }
+        // the instruction gets at most a quarter of the cap: the windows are what gets scored
+        int head = Math.min(instruction.length, cap / 4);
         int share = Integer.MAX_VALUE;
         if (total > cap && windows.length > 0) {
-            share = Math.max(1, (cap - Math.min(instruction.length, cap / 4)) / windows.length);
+            share = Math.max(1, (cap - head) / windows.length);
         }
-        int[] out = Arrays.copyOf(instruction, Math.min(instruction.length, cap / 4 + 1));
+        int[] out = Arrays.copyOf(instruction, head);
         for (int[] w : windows) {
             int take = Math.min(w.length, share);
             int at = out.length;

@@ -53,6 +53,28 @@ class EpiCacheTest {
     }
 
     @Test
+    void patchedPromptFitsTheCapAndCoversEveryMedoidWindow() throws Exception {
+        try (LlamaModel model = LlamaModel.load(TestModels.stories260K(), 1, Kernels.SCALAR)) {
+            String[] windows = {
+                "Ann said, \"the dog ran to the park\"\n", "Bob said, \"we baked a cake\"\n",
+                "Cat said, \"the sun was warm\"\n", "Dan said, \"a bird sang a song\"\n"
+            };
+            Episode e =
+                    new Episode(0, new float[] {1f}, new int[] {0, 1, 3}, new int[] {0, 1, 3}, "");
+            int[] full = PatchedPrompt.tokens(model.tokenizer(), e, windows, 1000);
+            int[] capped = PatchedPrompt.tokens(model.tokenizer(), e, windows, 40);
+            assertThat(capped.length).isLessThanOrEqualTo(40);
+            assertThat(full.length).isGreaterThan(40);
+            // each medoid window contributes its first tokens, in time order
+            for (int w : e.medoidWindows()) {
+                int[] head =
+                        java.util.Arrays.copyOf(model.tokenizer().encode(windows[w], false), 4);
+                assertThat(indexOf(capped, head)).as("window %d", w).isNotNegative();
+            }
+        }
+    }
+
+    @Test
     void layerProfileIsMeasuredOnceAndStored() throws Exception {
         try (LlamaModel model = LlamaModel.load(TestModels.stories260K(), 1, Kernels.SCALAR)) {
             Path file = dir.resolve("profile.json");
@@ -71,5 +93,14 @@ class EpiCacheTest {
             assertThat(java.util.Arrays.stream(budgets).min().getAsInt())
                     .isGreaterThanOrEqualTo(16);
         }
+    }
+
+    private static int indexOf(int[] hay, int[] needle) {
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            if (java.util.Arrays.equals(hay, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
+        }
+        return -1;
     }
 }
