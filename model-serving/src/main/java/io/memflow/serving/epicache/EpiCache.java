@@ -51,13 +51,10 @@ public final class EpiCache {
         int layers = model.config().layers();
         int[] budgets =
                 layerBudgets != null ? layerBudgets : LayerBudgets.uniform(layers, config.budget());
-        String[] windows =
-                EpisodeBuilder.windows(utterances, config.window()).toArray(new String[0]);
         List<KvCache> caches = new ArrayList<>();
         List<PrefillStats> stats = new ArrayList<>();
         for (Episode e : episodes) {
-            int[] prompt =
-                    PatchedPrompt.tokens(model.tokenizer(), e, windows, config.promptTokens());
+            int[] prompt = patchedPrompt(utterances, e);
             KvCache cache = model.newCache();
             stats.add(
                     BlockPrefill.run(
@@ -72,5 +69,16 @@ public final class EpiCache {
             caches.add(cache);
         }
         return new EpisodicCaches(episodes, caches, stats, embedder, context.length);
+    }
+
+    /**
+     * The token ids of {@code episode}'s patched prompt. With {@link PatchedPromptScorer} and
+     * {@link BlockPrefill#run} from {@code cache.maxPosition() + 1}, new blocks of a growing
+     * conversation can be appended to an episode's cache without redoing its history.
+     */
+    public int[] patchedPrompt(List<String> utterances, Episode episode) {
+        String[] windows =
+                EpisodeBuilder.windows(utterances, config.window()).toArray(new String[0]);
+        return PatchedPrompt.tokens(model.tokenizer(), episode, windows, config.promptTokens());
     }
 }
