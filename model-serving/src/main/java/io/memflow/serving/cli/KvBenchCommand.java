@@ -229,10 +229,24 @@ public final class KvBenchCommand implements Callable<Integer> {
     static Path defaultProfile(Path model) {
         Path beside = LayerProfile.besideModel(model);
         Path dir = beside.toAbsolutePath().getParent();
-        if (Files.isRegularFile(beside) || Files.isWritable(dir)) {
+        if (Files.isRegularFile(beside) || writable(dir)) {
             return beside;
         }
         return Path.of(beside.getFileName().toString());
+    }
+
+    /**
+     * Whether the directory is meant to be written: its write bits, not just access, since root may
+     * write anywhere and would otherwise drop profiles into read-only shared model folders.
+     */
+    private static boolean writable(Path dir) {
+        try {
+            return Files.isWritable(dir)
+                    && Files.getPosixFilePermissions(dir)
+                            .contains(java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+        } catch (UnsupportedOperationException | IOException e) {
+            return Files.isWritable(dir);
+        }
     }
 
     @SuppressWarnings("unchecked")

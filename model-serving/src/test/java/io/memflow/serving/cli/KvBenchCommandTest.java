@@ -111,6 +111,22 @@ class KvBenchCommandTest {
         assertThat(reach.err).contains("exceeds the context length");
     }
 
+    @Test
+    void profileGoesBesideTheModelUnlessItsFolderIsReadOnly() throws Exception {
+        Path model = dir.resolve("m.gguf");
+        java.nio.file.Files.writeString(model, "x");
+        assertThat(KvBenchCommand.defaultProfile(model))
+                .isEqualTo(dir.resolve("m.gguf.epicache-profile.json"));
+        Path readOnly = dir.resolve("ro");
+        java.nio.file.Files.createDirectories(readOnly);
+        java.nio.file.Files.setPosixFilePermissions(
+                readOnly, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+        assertThat(KvBenchCommand.defaultProfile(readOnly.resolve("m.gguf")))
+                .isEqualTo(Path.of("m.gguf.epicache-profile.json"));
+        java.nio.file.Files.setPosixFilePermissions(
+                readOnly, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
     private record Run(int code, String out, String err) {}
 
     private static Run run(String... args) {
