@@ -157,7 +157,10 @@ public final class MemflowPipeline {
                         .uid(Uids.SHORT_TERM);
 
         DataStream<MemoryInput> consolidated =
-                buffered.map(new ConsolidateFunction(new ExtractiveConsolidator()))
+                buffered.map(
+                                new ConsolidateFunction(
+                                        new ExtractiveConsolidator(),
+                                        conf.get(MemflowOptions.EMBEDDING_ENABLED)))
                         .returns(new AvroTypeInfo<>(MemoryInput.class))
                         .name("consolidate")
                         .uid(Uids.CONSOLIDATE);
@@ -166,7 +169,9 @@ public final class MemflowPipeline {
                 new LongTermMemory(
                         conf.get(MemflowOptions.CAPACITY),
                         conf.get(MemflowOptions.MERGE_THRESHOLD),
-                        new Retriever());
+                        conf.get(MemflowOptions.EMBEDDING_ENABLED)
+                                ? Retriever.hybrid()
+                                : new Retriever());
         SingleOutputStreamOperator<MemoryChange> changelog =
                 DataStreamUtils.reinterpretAsKeyedStream(consolidated, key)
                         .process(

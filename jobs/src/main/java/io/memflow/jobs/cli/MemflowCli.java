@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             ProduceCommand.class,
             ConsumeCommand.class,
             io.memflow.jobs.bench.IngestBenchCommand.class,
+            io.memflow.jobs.eval.EvalCommand.class,
             io.memflow.serving.cli.GenerateCommand.class,
             io.memflow.serving.cli.SynthModelCommand.class,
             io.memflow.serving.cli.KvBenchCommand.class,

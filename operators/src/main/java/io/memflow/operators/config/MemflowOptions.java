@@ -167,6 +167,15 @@ public final class MemflowOptions {
                     .defaultValue(10)
                     .withDescription("Memories returned per query when the query names no k.");
 
+    public static final ConfigOption<Boolean> EMBEDDING_ENABLED =
+            key("memflow.embedding.enabled")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription(
+                            "Embed memories with the bundled all-MiniLM-L6-v2 (int8) and rank"
+                                    + " queries by BM25 and cosine fused by reciprocal rank;"
+                                    + " false ranks by BM25 only.");
+
     // --- inference
     public static final ConfigOption<String> MODEL_PATH =
             key("memflow.inference.model-path")
@@ -213,6 +222,7 @@ public final class MemflowOptions {
                 CAPACITY,
                 MERGE_THRESHOLD,
                 RETRIEVAL_K,
+                EMBEDDING_ENABLED,
                 MODEL_PATH);
     }
 }

@@ -1,19 +1,42 @@
 package io.memflow.operators.consolidate;
 
+import io.memflow.operators.embedding.Embedder;
+import io.memflow.operators.embedding.MiniLmEmbedder;
+import io.memflow.operators.embedding.Vectors;
+import io.memflow.schemas.MemoryRecord;
 import io.memflow.schemas.internal.MemoryInput;
-import org.apache.flink.api.common.functions.MapFunction;
+import java.util.ArrayList;
+import java.util.List;
+import javax.annotation.Nullable;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
 
 /**
  * Turns a flushed segment batch into candidate memory entries for the long-term tier (one call per
- * batch, never per turn); every other envelope passes unchanged.
+ * batch, never per turn) and, when embeddings are on, embeds the candidates' texts in one batched
+ * call, stored int8-quantised on the record for dense retrieval. Every other envelope passes
+ * unchanged.
  */
-public class ConsolidateFunction implements MapFunction<MemoryInput, MemoryInput> {
+public class ConsolidateFunction extends RichMapFunction<MemoryInput, MemoryInput> {
     private static final long serialVersionUID = 1L;
 
     private final ExtractiveConsolidator consolidator;
+    private final boolean embed;
+
+    @Nullable private transient Embedder embedder;
 
     public ConsolidateFunction(ExtractiveConsolidator consolidator) {
+        this(consolidator, false);
+    }
+
+    public ConsolidateFunction(ExtractiveConsolidator consolidator, boolean embed) {
         this.consolidator = consolidator;
+        this.embed = embed;
+    }
+
+    @Override
+    public void open(OpenContext ctx) {
+        embedder = embed ? MiniLmEmbedder.shared() : null;
     }
 
     @Override
@@ -21,10 +44,25 @@ public class ConsolidateFunction implements MapFunction<MemoryInput, MemoryInput
         if (in.getBatch() == null) {
             return in;
         }
-        return MemoryInput.newBuilder(in)
-                .setCandidates(
-                        consolidator.consolidate(in.getTenantId(), in.getUserId(), in.getBatch()))
-                .setBatch(null)
-                .build();
+        List<MemoryRecord> candidates =
+                consolidator.consolidate(in.getTenantId(), in.getUserId(), in.getBatch());
+        if (embedder != null && !candidates.isEmpty()) {
+            embedAll(embedder, candidates);
+        }
+        return MemoryInput.newBuilder(in).setCandidates(candidates).setBatch(null).build();
+    }
+
+    /** Sets {@code embedding}/{@code embeddingScale} of each record from its text. */
+    public static void embedAll(Embedder embedder, List<MemoryRecord> records) {
+        List<String> texts = new ArrayList<>(records.size());
+        for (MemoryRecord r : records) {
+            texts.add(r.getText());
+        }
+        float[][] vectors = embedder.embed(texts);
+        for (int i = 0; i < records.size(); i++) {
+            float scale = Vectors.scale(vectors[i]);
+            records.get(i).setEmbedding(Vectors.quantize(vectors[i], scale));
+            records.get(i).setEmbeddingScale(scale);
+        }
     }
 }

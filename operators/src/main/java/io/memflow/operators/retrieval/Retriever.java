@@ -1,6 +1,9 @@
 package io.memflow.operators.retrieval;
 
 import io.memflow.operators.consolidate.ExtractiveConsolidator;
+import io.memflow.operators.embedding.Embedder;
+import io.memflow.operators.embedding.MiniLmEmbedder;
+import io.memflow.operators.embedding.Vectors;
 import io.memflow.operators.text.Text;
 import io.memflow.schemas.MemoryRecord;
 import io.memflow.schemas.MemoryStatus;
@@ -13,12 +16,30 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import javax.annotation.Nullable;
 
 /**
- * Ranks one user's memories for a question: BM25 over the memory texts, superseded facts demoted
- * below the fact that replaced them (which is pulled in even when it shares no words with the
- * question), recency as the tie-break. Observations still in short-term memory take part as
- * transient entries ({@code stm:<turnId>}), so a fact is answerable before it is consolidated.
+ * Ranks one user's memories for a question.
+ *
+ * <ol>
+ *   <li>Two rankings: BM25 over the memory texts, and (when an embedder is set) cosine between the
+ *       question's and the memories' embeddings (stored int8 vectors; entries without one, such as
+ *       short-term {@code stm:<turnId>} entries, are embedded on the fly). They are fused by
+ *       reciprocal rank, {@code sum 1/(60 + rank)} (Cormack et al.), so neither score scale
+ *       dominates.
+ *   <li>Time: a date or relative expression in the question ({@link TimeExpressions}, resolved
+ *       against the query time) narrows the range. Memories whose event time lies in it rank before
+ *       all others; the others only fill the remaining slots, so a range that holds nothing (or too
+ *       little) falls back to the whole memory.
+ *   <li>Superseded facts keep half their score and the fact that replaced them is pulled in just
+ *       above them, even when it shares no words with the question; both carry their validity
+ *       ({@code validFrom}/{@code validTo}).
+ *   <li>Recency breaks ties, then the memory id (determinism).
+ * </ol>
+ *
+ * Observations still in short-term memory take part as transient entries ({@code stm:<turnId>}), so
+ * a fact is answerable before it is consolidated. The retriever only ever sees the memories of the
+ * key it is called for; isolation between tenants is the caller's keying.
  */
 public final class Retriever implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -26,13 +47,53 @@ public final class Retriever implements Serializable {
     private static final double K1 = 1.2;
     private static final double B = 0.75;
 
+    /** Reciprocal-rank-fusion constant. */
+    static final int RRF_K = 60;
+
     /** Share of its score a superseded fact keeps: it stays visible, below its successor. */
     private static final double SUPERSEDED_WEIGHT = 0.5;
+
+    /** Whether to use the dense ranking (the embedder itself is per JVM, not serialized). */
+    private final boolean dense;
+
+    @Nullable private transient Embedder embedder;
 
     /** The ranked memories, and the time range the question named (null when none). */
     public record Result(List<RetrievedMemory> memories, Long from, Long to) {}
 
     private record Doc(MemoryRecord record, List<String> terms) {}
+
+    /** BM25 only (no model needed). */
+    public Retriever() {
+        this.dense = false;
+    }
+
+    /** Hybrid with the given embedder (tests, benchmarks); {@code null} means BM25 only. */
+    public Retriever(@Nullable Embedder embedder) {
+        this.dense = embedder != null;
+        this.embedder = embedder;
+    }
+
+    /** Hybrid BM25 + dense with the JVM's shared MiniLM, loaded on first use. */
+    public static Retriever hybrid() {
+        return new Retriever(true);
+    }
+
+    private Retriever(boolean dense) {
+        this.dense = dense;
+    }
+
+    public boolean isDense() {
+        return dense;
+    }
+
+    @Nullable
+    public Embedder embedder() {
+        if (dense && embedder == null) {
+            embedder = MiniLmEmbedder.shared();
+        }
+        return embedder;
+    }
 
     public Result retrieve(
             String question,
@@ -50,7 +111,8 @@ public final class Retriever implements Serializable {
             MemoryRecord r = transientRecord(o);
             docs.add(new Doc(r, Text.terms(r.getText())));
         }
-        double[] scores = bm25(Text.terms(question), docs);
+        double[] lexical = bm25(Text.terms(question), docs);
+        double[] scores = fuse(lexical, denseScores(question, docs));
 
         Map<String, Integer> activeBySubject = new HashMap<>();
         for (int i = 0; i < docs.size(); i++) {
@@ -76,9 +138,25 @@ public final class Retriever implements Serializable {
                 Integer successor =
                         r.getSubject() == null ? null : activeBySubject.get(r.getSubject());
                 if (successor != null) {
-                    fused[successor] = Math.max(fused[successor], scores[i] + 1e-6);
+                    fused[successor] = Math.max(fused[successor], scores[i] + 2e-9);
                 }
             }
+        }
+        // with fused ranks the halved score would drop a superseded fact out of sight; it goes
+        // right below the fact that replaced it instead, where its validity explains the change
+        for (int i = 0; i < docs.size(); i++) {
+            MemoryRecord r = docs.get(i).record();
+            Integer successor = r.getSubject() == null ? null : activeBySubject.get(r.getSubject());
+            if (r.getStatus() == MemoryStatus.SUPERSEDED && scores[i] > 0 && successor != null) {
+                fused[i] = Math.max(fused[i], fused[successor] - 1e-9);
+            }
+        }
+        TimeExpressions.Range range = TimeExpressions.resolve(question, now).orElse(null);
+        boolean[] inRange = new boolean[docs.size()];
+        for (int i = 0; i < docs.size(); i++) {
+            inRange[i] =
+                    range == null
+                            || range.contains(docs.get(i).record().getEventTime().toEpochMilli());
         }
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < docs.size(); i++) {
@@ -87,7 +165,8 @@ public final class Retriever implements Serializable {
             }
         }
         order.sort(
-                Comparator.<Integer>comparingDouble(i -> -fused[i])
+                Comparator.<Integer, Boolean>comparing(i -> !inRange[i])
+                        .thenComparingDouble(i -> -fused[i])
                         .thenComparing(i -> -docs.get(i).record().getEventTime().toEpochMilli())
                         .thenComparing(i -> docs.get(i).record().getMemoryId()));
         List<RetrievedMemory> out = new ArrayList<>();
@@ -106,7 +185,71 @@ public final class Retriever implements Serializable {
                             .setVersion(r.getVersion())
                             .build());
         }
-        return new Result(out, null, null);
+        return range == null
+                ? new Result(out, null, null)
+                : new Result(out, range.from(), range.to());
+    }
+
+    /** Cosine of each doc to the question, or null without an embedder. */
+    @Nullable
+    private double[] denseScores(String question, List<Doc> docs) {
+        Embedder e = embedder();
+        if (e == null || docs.isEmpty()) {
+            return null;
+        }
+        List<String> missing = new ArrayList<>();
+        List<Integer> missingAt = new ArrayList<>();
+        float[][] vectors = new float[docs.size()][];
+        for (int i = 0; i < docs.size(); i++) {
+            MemoryRecord r = docs.get(i).record();
+            if (r.getEmbedding() != null && r.getEmbeddingScale() > 0) {
+                vectors[i] = Vectors.dequantize(r.getEmbedding(), r.getEmbeddingScale());
+            } else {
+                missing.add(r.getText());
+                missingAt.add(i);
+            }
+        }
+        missing.add(question);
+        float[][] fresh = e.embed(missing);
+        for (int j = 0; j < missingAt.size(); j++) {
+            vectors[missingAt.get(j)] = fresh[j];
+        }
+        float[] q = fresh[fresh.length - 1];
+        double[] cos = new double[docs.size()];
+        for (int i = 0; i < docs.size(); i++) {
+            cos[i] = Vectors.dot(q, vectors[i]);
+        }
+        return cos;
+    }
+
+    /**
+     * Reciprocal-rank fusion of the BM25 ranking (only docs sharing a term) and the dense ranking
+     * (all docs); without a dense ranking, the BM25 scores themselves.
+     */
+    static double[] fuse(double[] lexical, @Nullable double[] dense) {
+        if (dense == null) {
+            return lexical;
+        }
+        double[] out = new double[lexical.length];
+        addRanks(out, lexical, true);
+        addRanks(out, dense, false);
+        return out;
+    }
+
+    private static void addRanks(double[] out, double[] scores, boolean positiveOnly) {
+        Integer[] idx = new Integer[scores.length];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        java.util.Arrays.sort(idx, (a, b) -> Double.compare(scores[b], scores[a]));
+        int rank = 0;
+        for (int i : idx) {
+            if (positiveOnly && scores[i] <= 0) {
+                break;
+            }
+            rank++;
+            out[i] += 1.0 / (RRF_K + rank);
+        }
     }
 
     private static double[] bm25(List<String> query, List<Doc> docs) {
