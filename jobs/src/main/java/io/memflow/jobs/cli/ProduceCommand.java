@@ -2,6 +2,12 @@ package io.memflow.jobs.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.memflow.jobs.eval.Locomo;
+import io.memflow.jobs.eval.LocomoRecords;
+import io.memflow.jobs.kafka.TopicIo;
+import io.memflow.operators.config.MemflowOptions;
+import io.memflow.schemas.ConversationTurn;
+import io.memflow.schemas.MemoryQuery;
 import io.memflow.schemas.codec.WireFormat;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -10,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.avro.specific.SpecificRecordBase;
@@ -29,15 +36,38 @@ import picocli.CommandLine.Option;
 @Command(
         name = "produce",
         mixinStandardHelpOptions = true,
-        description = "Send turns, agent events, queries or control commands from JSON Lines.")
+        description =
+                "Send turns, agent events, queries or control commands from JSON Lines, or a"
+                        + " LoCoMo file.")
 public class ProduceCommand implements Callable<Integer> {
     @Mixin ConfigMixin config;
 
     @Option(
             names = {"-t", "--topic"},
-            required = true,
-            description = "turns, agent-events, queries or control (or a full topic name).")
+            description =
+                    "turns, agent-events, queries or control (or a full topic name); not with"
+                            + " --locomo.")
     String topic;
+
+    @Option(
+            names = "--locomo",
+            description =
+                    "A LoCoMo JSON file: sends every turn (dia_id as turnId, image caption,"
+                            + " session date) to the turns topic and every question to the"
+                            + " queries topic, one user per conversation.")
+    java.nio.file.Path locomo;
+
+    @Option(
+            names = "--tenant",
+            defaultValue = "locomo",
+            description = "Tenant of the LoCoMo users (default: ${DEFAULT-VALUE}).")
+    String tenant;
+
+    @Option(
+            names = "--k",
+            defaultValue = "10",
+            description = "k of the LoCoMo questions (default: ${DEFAULT-VALUE}).")
+    int k;
 
     @Option(
             names = {"-f", "--file"},
@@ -48,6 +78,12 @@ public class ProduceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Configuration conf = config.configuration(new Configuration());
+        if (locomo != null) {
+            return produceLocomo(conf);
+        }
+        if (topic == null) {
+            throw new CliException("say where to send: --topic turns|queries|... or --locomo FILE");
+        }
         TopicNames.Entry entry = TopicNames.resolve(topic, conf);
         String topicName = conf.get(entry.option());
         Properties p = new Properties();
@@ -88,6 +124,31 @@ public class ProduceCommand implements Callable<Integer> {
             }
         }
         System.err.println("sent " + sent + " record(s) to " + topicName);
+        return 0;
+    }
+
+    private int produceLocomo(Configuration conf) throws Exception {
+        List<Locomo.Conversation> convs = Locomo.read(locomo);
+        int turns = 0;
+        int queries = 0;
+        try (TopicIo out = new TopicIo(conf.get(MemflowOptions.BOOTSTRAP_SERVERS))) {
+            for (Locomo.Conversation c : convs) {
+                for (ConversationTurn t : LocomoRecords.turns(tenant, c)) {
+                    out.sendAsync(conf.get(MemflowOptions.TOPIC_TURNS), t);
+                    turns++;
+                }
+            }
+            for (Locomo.Conversation c : convs) {
+                for (MemoryQuery q : LocomoRecords.queries(tenant, c, k)) {
+                    out.sendAsync(conf.get(MemflowOptions.TOPIC_QUERIES), q);
+                    queries++;
+                }
+            }
+            out.flush();
+        }
+        System.err.printf(
+                "sent %d turn(s) and %d question(s) of %d conversation(s) from %s%n",
+                turns, queries, convs.size(), locomo);
         return 0;
     }
 

@@ -163,7 +163,8 @@ final class Plots {
     private static void legend(Graphics2D g, List<String> names) {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         int x = W - RIGHT - 170;
-        int y = TOP + 10;
+        // lower right: the curves rise to the upper right, the bars start at the bottom left
+        int y = H - BOTTOM - names.size() * 22 - 60;
         g.setColor(Color.WHITE);
         g.fillRect(x - 8, y - 4, 170, names.size() * 22 + 8);
         g.setColor(Color.GRAY);
