@@ -10,7 +10,7 @@ import io.memflow.operators.longterm.LongTermMemory;
 import io.memflow.operators.ordering.EventOrderFunction;
 import io.memflow.operators.ordering.QuietWatermarks;
 import io.memflow.operators.retrieval.Retriever;
-import io.memflow.operators.sensory.HeuristicTokenScorer;
+import io.memflow.operators.sensory.PosTokenScorer;
 import io.memflow.operators.sensory.SensoryFilter;
 import io.memflow.operators.sensory.SensoryFunction;
 import io.memflow.operators.shortterm.ShortTermBuffer;
@@ -130,7 +130,7 @@ public final class MemflowPipeline {
                         conf.get(MemflowOptions.RING_SIZE),
                         conf.get(MemflowOptions.DUPLICATE_THRESHOLD),
                         conf.get(MemflowOptions.KEEP_RATIO),
-                        new HeuristicTokenScorer());
+                        new PosTokenScorer());
         DataStream<MemoryInput> ordered =
                 timed.keyBy(key)
                         .process(new EventOrderFunction())

@@ -1,0 +1,87 @@
+package io.memflow.operators.sensory;
+
+import io.memflow.operators.text.Text;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Set;
+import opennlp.tools.postag.POSModel;
+import opennlp.tools.postag.POSTaggerME;
+
+/**
+ * The default sensory scorer: part of speech from Apache OpenNLP's English model (Universal
+ * Dependencies tags) plus a rarity proxy. Content words (nouns, verbs, adjectives, numbers, proper
+ * nouns) outrank function words (determiners, adpositions, pronouns, auxiliaries, conjunctions);
+ * within a class, longer words (rarer in English) outrank shorter ones. Proper nouns and numbers
+ * are protected on top of what {@link HeuristicTokenScorer} protects.
+ *
+ * <p>The model is loaded once per JVM and shared; {@link POSTaggerME} is not thread-safe, so each
+ * thread gets its own tagger over the shared model.
+ */
+public class PosTokenScorer implements TokenScorer {
+    private static final long serialVersionUID = 1L;
+
+    static final String MODEL_RESOURCE = "/opennlp-en-ud-ewt-pos-1.3-2.5.4.bin";
+    static final Set<String> CONTENT =
+            Set.of("NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV", "X", "SYM");
+    static final Set<String> ALWAYS_KEEP = Set.of("PROPN", "NUM");
+
+    private final HeuristicTokenScorer fallback = new HeuristicTokenScorer();
+
+    private static final class Holder {
+        static final POSModel MODEL = load();
+        static final ThreadLocal<POSTaggerME> TAGGER =
+                ThreadLocal.withInitial(() -> new POSTaggerME(MODEL));
+
+        private static POSModel load() {
+            try (InputStream in = PosTokenScorer.class.getResourceAsStream(MODEL_RESOURCE)) {
+                if (in == null) {
+                    throw new IllegalStateException(
+                            "OpenNLP POS model " + MODEL_RESOURCE + " is not on the class path");
+                }
+                return new POSModel(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot load OpenNLP POS model", e);
+            }
+        }
+    }
+
+    /** UD part-of-speech tag per word (punctuation stripped for tagging). */
+    public String[] tags(List<String> words) {
+        String[] cores = new String[words.size()];
+        for (int i = 0; i < cores.length; i++) {
+            String c = String.join("", Text.tokens(words.get(i)));
+            String raw = words.get(i).replaceAll("^[^\\p{L}\\p{N}]+|[^\\p{L}\\p{N}']+$", "");
+            cores[i] = c.isEmpty() ? "." : raw.isEmpty() ? c : raw;
+        }
+        return Holder.TAGGER.get().tag(cores);
+    }
+
+    @Override
+    public double[] score(List<String> words) {
+        String[] tags = tags(words);
+        double[] base = fallback.score(words);
+        double[] s = new double[words.size()];
+        for (int i = 0; i < s.length; i++) {
+            String core = HeuristicTokenScorer.core(words.get(i));
+            if (core.isEmpty()) {
+                s[i] = 0.0;
+            } else if (CONTENT.contains(tags[i]) && !HeuristicTokenScorer.FILLERS.contains(core)) {
+                s[i] = 2.0 + Math.min(core.length(), 12) / 12.0;
+            } else {
+                s[i] = Math.min(base[i], 1.0);
+            }
+        }
+        return s;
+    }
+
+    @Override
+    public boolean isProtected(List<String> words, int index) {
+        if (fallback.isProtected(words, index)) {
+            return true;
+        }
+        String core = HeuristicTokenScorer.core(words.get(index));
+        return !core.isEmpty() && ALWAYS_KEEP.contains(tags(words)[index]);
+    }
+}
