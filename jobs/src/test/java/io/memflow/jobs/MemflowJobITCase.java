@@ -6,7 +6,6 @@ import static io.memflow.jobs.JobHarness.query;
 import static io.memflow.jobs.JobHarness.turn;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.memflow.jobs.kafka.EmbeddedKafka;
 import io.memflow.jobs.kafka.TopicIo;
 import io.memflow.operators.config.MemflowOptions;
 import io.memflow.schemas.ChangeType;
@@ -29,42 +28,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The memflow job end to end on a Flink MiniCluster (RocksDB, incremental checkpoints) against an
  * in-JVM KRaft broker: outputs are read back read_committed from the exactly-once sinks.
  */
-class MemflowJobITCase {
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setConfiguration(new Configuration())
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(4)
-                            .build());
-
-    static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start(0);
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
-
+class MemflowJobITCase extends JobTestBase {
     @Test
     void turnsBecomeMemoriesAndQueriesCiteTheirTurns() throws Exception {
         Path dir = scratch();

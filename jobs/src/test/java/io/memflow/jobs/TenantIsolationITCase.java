@@ -4,7 +4,6 @@ import static io.memflow.jobs.JobHarness.query;
 import static io.memflow.jobs.JobHarness.turn;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.memflow.jobs.kafka.EmbeddedKafka;
 import io.memflow.jobs.kafka.TopicIo;
 import io.memflow.operators.config.MemflowOptions;
 import io.memflow.schemas.MemoryAnswer;
@@ -13,42 +12,15 @@ import io.memflow.schemas.RetrievedMemory;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two tenants whose users have the same ids and talk about the same things: every query, in the
  * running job with hybrid retrieval on, sees only its own tenant's memory (consolidated and still
  * short-term), never the other's, however well the other's memory matches the question.
  */
-class TenantIsolationITCase {
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setConfiguration(new Configuration())
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(4)
-                            .build());
-
-    static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start(0);
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
-
+class TenantIsolationITCase extends JobTestBase {
     @Test
     void aQueryNeverSeesAnotherTenantsMemory() throws Exception {
         JobHarness h =
