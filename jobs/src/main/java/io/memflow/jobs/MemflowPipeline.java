@@ -3,6 +3,9 @@ package io.memflow.jobs;
 import io.memflow.operators.config.MemflowOptions;
 import io.memflow.operators.consolidate.ConsolidateFunction;
 import io.memflow.operators.consolidate.ExtractiveConsolidator;
+import io.memflow.operators.inference.EpisodeFunction;
+import io.memflow.operators.inference.GenerateFunction;
+import io.memflow.operators.inference.InferenceSettings;
 import io.memflow.operators.ingest.DecodeValidateFunction;
 import io.memflow.operators.ingest.InputDecoder;
 import io.memflow.operators.longterm.LongTermFunction;
@@ -19,8 +22,10 @@ import io.memflow.operators.shortterm.TopicBoundary;
 import io.memflow.schemas.DeadLetter;
 import io.memflow.schemas.MemoryAnswer;
 import io.memflow.schemas.MemoryChange;
+import io.memflow.schemas.internal.InferenceRequest;
 import io.memflow.schemas.internal.MemoryInput;
 import io.memflow.schemas.internal.RawEvent;
+import java.util.concurrent.TimeUnit;
 import javax.annotation.Nullable;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
@@ -29,6 +34,7 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -42,7 +48,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * source(raw records) ─ decode+validate ─┬─ dead letters ──────────────────────────> sink
  *                                         └─ event time ─ keyBy(tenant|user) ─ event order ─ sensory ─ short-term
  *                 ─ consolidate ─ long-term ─┬─ memory changes ─────────────────────> sink
- *                                            └─ answers ────────────────────────────> sink
+ *                                            └─ answers ─┬──────────────────────────> sink
+ *   (with a model) event order + answers ─ inference-episodes ─ inference-generate ─┘
  * </pre>
  *
  * The tiers stay keyed by {@code tenant|user} end to end without reshuffling (the stream is
@@ -58,6 +65,16 @@ public final class MemflowPipeline {
         @Override
         public String getKey(MemoryInput in) {
             return in.getKey();
+        }
+    }
+
+    /** The same key for answers: tenant|user. */
+    public static final class AnswerKey implements KeySelector<MemoryAnswer, String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getKey(MemoryAnswer a) {
+            return InputDecoder.key(a.getTenantId(), a.getUserId());
         }
     }
 
@@ -183,10 +200,40 @@ public final class MemflowPipeline {
                         .name("long-term")
                         .uid(Uids.LONG_TERM);
         changelog.sinkTo(changes).name("memory-changes").uid(Uids.SINK_CHANGES);
-        changelog
-                .getSideOutput(LongTermFunction.ANSWERS)
-                .sinkTo(answers)
-                .name("answers")
-                .uid(Uids.SINK_ANSWERS);
+        DataStream<MemoryAnswer> answered = changelog.getSideOutput(LongTermFunction.ANSWERS);
+        InferenceSettings inference = InferenceSettings.of(conf);
+        if (inference != null) {
+            answered = withInference(conf, inference, ordered, answered, key);
+        }
+        answered.sinkTo(answers).name("answers").uid(Uids.SINK_ANSWERS);
+    }
+
+    /**
+     * The inference tier: the user's observations (full text, event order) and the retrieval
+     * answers meet in the keyed episode operator, whose requests go through async I/O to the
+     * TaskManager's engine. Without a model the answers go to the sink as they are.
+     */
+    private static DataStream<MemoryAnswer> withInference(
+            ReadableConfig conf,
+            InferenceSettings settings,
+            DataStream<MemoryInput> ordered,
+            DataStream<MemoryAnswer> answers,
+            UserKey key) {
+        DataStream<InferenceRequest> requests =
+                ordered.keyBy(key)
+                        .connect(answers.keyBy(new AnswerKey()))
+                        .process(new EpisodeFunction(settings))
+                        .returns(new AvroTypeInfo<>(InferenceRequest.class))
+                        .name("inference-episodes")
+                        .uid(Uids.INFERENCE_EPISODES);
+        return AsyncDataStream.orderedWait(
+                        requests,
+                        new GenerateFunction(settings),
+                        conf.get(MemflowOptions.INFERENCE_TIMEOUT).toMillis(),
+                        TimeUnit.MILLISECONDS,
+                        conf.get(MemflowOptions.INFERENCE_MAX_IN_FLIGHT))
+                .returns(new AvroTypeInfo<>(MemoryAnswer.class))
+                .name("inference-generate")
+                .uid(Uids.INFERENCE_GENERATE);
     }
 }

@@ -1,11 +1,15 @@
 package io.memflow.state;
 
+import io.memflow.schemas.MemoryAnswer;
 import io.memflow.schemas.MemoryRecord;
+import io.memflow.schemas.internal.EpisodeState;
 import io.memflow.schemas.internal.LongTermMeta;
+import io.memflow.schemas.internal.Observation;
 import io.memflow.schemas.internal.PendingInputs;
 import io.memflow.schemas.internal.SensoryState;
 import io.memflow.schemas.internal.ShortTermState;
 import java.time.Duration;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -18,7 +22,8 @@ import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
  * schema evolution follows Avro's rules and nothing falls back to Kryo.
  *
  * <p>How each state dies: sensory by TTL and FORGET_USER; short-term by flush and FORGET_USER;
- * long-term by archive past capacity and FORGET_USER.
+ * long-term by archive past capacity and FORGET_USER; the inference tier (only with a model) by its
+ * size bound, TTL and FORGET_USER.
  */
 public final class MemoryStateDescriptors {
     public static final String EVENT_ORDER = "event-order-buffer";
@@ -26,6 +31,16 @@ public final class MemoryStateDescriptors {
     public static final String SHORT_TERM = "short-term-buffer";
     public static final String LONG_TERM_MEMORIES = "long-term-memories";
     public static final String LONG_TERM_META = "long-term-meta";
+    public static final String INFERENCE_UTTERANCES = "inference-utterances";
+    public static final String INFERENCE_SEEN = "inference-utterances-seen";
+    public static final String INFERENCE_EPISODES = "inference-episodes";
+    public static final String INFERENCE_PENDING = "inference-pending-answers";
+
+    /**
+     * A user silent this long loses the inference tier's utterances and episodes. They only feed
+     * the KV caches of generated answers; the memories themselves are in the long-term tier.
+     */
+    public static final Duration INFERENCE_TTL = Duration.ofDays(30);
 
     /** A user silent this long loses the sensory ring; it only guards against near-duplicates. */
     public static final Duration SENSORY_TTL = Duration.ofDays(7);
@@ -60,5 +75,42 @@ public final class MemoryStateDescriptors {
 
     public static ValueStateDescriptor<LongTermMeta> longTermMeta() {
         return new ValueStateDescriptor<>(LONG_TERM_META, new AvroTypeInfo<>(LongTermMeta.class));
+    }
+
+    /** Recent utterances of the user (bounded by the operator), the input of episode building. */
+    public static ListStateDescriptor<Observation> inferenceUtterances() {
+        ListStateDescriptor<Observation> d =
+                new ListStateDescriptor<>(
+                        INFERENCE_UTTERANCES, new AvroTypeInfo<>(Observation.class));
+        d.enableTimeToLive(inferenceTtl());
+        return d;
+    }
+
+    /** Utterances the user said in total; the list above keeps only the newest. */
+    public static ValueStateDescriptor<Long> inferenceSeen() {
+        ValueStateDescriptor<Long> d = new ValueStateDescriptor<>(INFERENCE_SEEN, Types.LONG);
+        d.enableTimeToLive(inferenceTtl());
+        return d;
+    }
+
+    /** The episode set: centroids and the token ids that rebuild each episode's KV cache. */
+    public static ValueStateDescriptor<EpisodeState> inferenceEpisodes() {
+        ValueStateDescriptor<EpisodeState> d =
+                new ValueStateDescriptor<>(
+                        INFERENCE_EPISODES, new AvroTypeInfo<>(EpisodeState.class));
+        d.enableTimeToLive(inferenceTtl());
+        return d;
+    }
+
+    /** Answers waiting for the watermark to pass their query time; cleared by their timer. */
+    public static ListStateDescriptor<MemoryAnswer> inferencePending() {
+        return new ListStateDescriptor<>(INFERENCE_PENDING, new AvroTypeInfo<>(MemoryAnswer.class));
+    }
+
+    private static StateTtlConfig inferenceTtl() {
+        return StateTtlConfig.newBuilder(INFERENCE_TTL)
+                .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                .build();
     }
 }

@@ -7,6 +7,9 @@ import io.memflow.jobs.kafka.EmbeddedKafka;
 import io.memflow.jobs.kafka.KafkaEndpoints;
 import io.memflow.jobs.kafka.TopicIo;
 import io.memflow.operators.config.MemflowOptions;
+import io.memflow.operators.inference.InferenceSettings;
+import io.memflow.operators.inference.KvPool;
+import io.memflow.operators.inference.SharedEngines;
 import io.memflow.schemas.ConversationTurn;
 import io.memflow.schemas.MemoryAnswer;
 import io.memflow.schemas.MemoryChange;
@@ -43,11 +46,20 @@ public final class DemoRunner {
 
     private final PrintStream out;
     private final int webUiPort;
+    private final Path model;
     private final long start = System.nanoTime();
 
     public DemoRunner(PrintStream out, int webUiPort) {
+        this(out, webUiPort, null);
+    }
+
+    /**
+     * @param model a GGUF file: answers then go through the inference operator; null for none
+     */
+    public DemoRunner(PrintStream out, int webUiPort, Path model) {
         this.out = out;
         this.webUiPort = webUiPort;
+        this.model = model;
     }
 
     public int run() throws Exception {
@@ -61,6 +73,9 @@ public final class DemoRunner {
             conf.set(
                     org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_INTERVAL,
                     Duration.ofSeconds(1));
+            if (model != null) {
+                conf.set(MemflowOptions.MODEL_PATH, model.toAbsolutePath().toString());
+            }
             if (webUiPort > 0) {
                 conf.set(RestOptions.BIND_PORT, webUiPort + "-" + (webUiPort + 20));
             }
@@ -112,11 +127,22 @@ public final class DemoRunner {
                                 conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES),
                                 MemoryChange.class,
                                 Duration.ofSeconds(3));
+                // the engine's pool lives while the job runs: read it before cancelling
+                String kv = model == null ? null : kvSummary(conf);
                 job.cancel().get();
                 printMemories(changes);
                 printAnswers(questions, answers);
+                if (kv != null) {
+                    out.println();
+                    out.println(kv);
+                }
                 printSummary(turns, changes, answers);
-                return answers.size() == questions.size() ? 0 : 1;
+                boolean complete = answers.size() == questions.size();
+                if (model != null && answers.stream().anyMatch(a -> a.getGeneratedText() == null)) {
+                    out.println("some answers have no generated text: see the log above");
+                    complete = false;
+                }
+                return complete ? 0 : 1;
             }
         }
     }
@@ -232,7 +258,36 @@ public final class DemoRunner {
                         "   %.2f  %s%s  (turns %s)%n",
                         m.getScore(), m.getText(), status, String.join(",", m.getSourceTurnIds()));
             }
+            if (model != null) {
+                out.println(
+                        "   generated: "
+                                + (a.getGeneratedText() == null
+                                        ? "(none)"
+                                        : a.getGeneratedText().replace('\n', ' ')));
+            }
         }
+    }
+
+    /** The KV budget in use, from the TaskManager's engine pool. */
+    private static String kvSummary(Configuration conf) {
+        InferenceSettings s = InferenceSettings.of(conf);
+        KvPool pool = SharedEngines.poolOf(s);
+        if (pool == null) {
+            return "== KV cache: the engine is not loaded ==";
+        }
+        return String.format(
+                "== KV cache (EpiCache): %d episode caches, %.1f KiB of KV entries in use"
+                        + " (%.1f KiB allocated) under a pool budget of %.0f MiB; budget M = %d"
+                        + " entries per layer per cache, prefill block B = %d; %d caches built,"
+                        + " %d evicted ==",
+                pool.size(),
+                pool.bytesInUse() / 1024.0,
+                pool.bytesAllocated() / 1024.0,
+                pool.budgetBytes() / (1024.0 * 1024),
+                s.budget(),
+                s.block(),
+                pool.builds(),
+                pool.evictions());
     }
 
     private void printSummary(

@@ -5,6 +5,7 @@ import static org.apache.flink.configuration.ConfigOptions.key;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.MemorySize;
 
 /**
  * Every memflow setting: a typed, namespaced {@code memflow.*} key with a default and a
@@ -185,6 +186,70 @@ public final class MemflowOptions {
                             "GGUF model for the inference operator; unset means answers carry"
                                     + " memories only.");
 
+    public static final ConfigOption<Integer> KV_BUDGET =
+            key("memflow.inference.kv-budget")
+                    .intType()
+                    .defaultValue(80)
+                    .withDescription(
+                            "EpiCache budget M: KV entries kept per layer (on average over the"
+                                    + " layers) in each episode's cache; peak is M + block.");
+
+    public static final ConfigOption<Integer> PREFILL_BLOCK =
+            key("memflow.inference.prefill-block")
+                    .intType()
+                    .defaultValue(64)
+                    .withDescription(
+                            "EpiCache block B: context tokens prefilled between evictions.");
+
+    public static final ConfigOption<Integer> EPISODES =
+            key("memflow.inference.episodes")
+                    .intType()
+                    .defaultValue(4)
+                    .withDescription("Episodes (K-means clusters) per user, one KV cache each.");
+
+    public static final ConfigOption<Integer> MAX_NEW_TOKENS =
+            key("memflow.inference.max-new-tokens")
+                    .intType()
+                    .defaultValue(32)
+                    .withDescription("Tokens generated per answer at most (greedy decoding).");
+
+    public static final ConfigOption<MemorySize> KV_POOL_SIZE =
+            key("memflow.inference.kv-pool-size")
+                    .memoryType()
+                    .defaultValue(MemorySize.parse("256mb"))
+                    .withDescription(
+                            "Global byte budget of the engine's KV cache pool per TaskManager;"
+                                    + " least recently used episode caches are evicted past it.");
+
+    public static final ConfigOption<Integer> MAX_UTTERANCES =
+            key("memflow.inference.max-utterances")
+                    .intType()
+                    .defaultValue(512)
+                    .withDescription(
+                            "Recent utterances per user kept in state to build episodes from.");
+
+    public static final ConfigOption<Integer> INFERENCE_THREADS =
+            key("memflow.inference.threads")
+                    .intType()
+                    .defaultValue(2)
+                    .withDescription("Worker threads of the engine's matrix kernels.");
+
+    public static final ConfigOption<Integer> INFERENCE_MAX_IN_FLIGHT =
+            key("memflow.inference.max-in-flight")
+                    .intType()
+                    .defaultValue(16)
+                    .withDescription(
+                            "Answers waiting for generation per subtask (async I/O capacity);"
+                                    + " back-pressure beyond it.");
+
+    public static final ConfigOption<Duration> INFERENCE_TIMEOUT =
+            key("memflow.inference.timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(10))
+                    .withDescription(
+                            "Longest one answer may wait for generation; past it the answer"
+                                    + " leaves without generated text.");
+
     private static ConfigOption<String> topic(String name) {
         return key("memflow.topics." + name)
                 .stringType()
@@ -223,6 +288,15 @@ public final class MemflowOptions {
                 MERGE_THRESHOLD,
                 RETRIEVAL_K,
                 EMBEDDING_ENABLED,
-                MODEL_PATH);
+                MODEL_PATH,
+                KV_BUDGET,
+                PREFILL_BLOCK,
+                EPISODES,
+                MAX_NEW_TOKENS,
+                KV_POOL_SIZE,
+                MAX_UTTERANCES,
+                INFERENCE_THREADS,
+                INFERENCE_MAX_IN_FLIGHT,
+                INFERENCE_TIMEOUT);
     }
 }

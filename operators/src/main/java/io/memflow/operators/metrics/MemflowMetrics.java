@@ -38,6 +38,12 @@ public final class MemflowMetrics {
     public static final String RETRIEVAL_LATENCY_MS = "retrievalLatencyMs";
     // inference
     public static final String KV_BYTES_IN_USE = "kvBytesInUse";
+    public static final String KV_BYTES_ALLOCATED = "kvBytesAllocated";
+    public static final String KV_EVICTIONS = "kvEvictions";
+    public static final String KV_CACHE_BUILDS = "kvCacheBuilds";
+    public static final String ANSWERS_GENERATED = "answersGenerated";
+    public static final String PREFILL_TOKENS_PER_SECOND = "prefillTokensPerSecond";
+    public static final String DECODE_TOKENS_PER_SECOND = "decodeTokensPerSecond";
 
     private MemflowMetrics() {}
 
@@ -60,7 +66,13 @@ public final class MemflowMetrics {
                                 CONSOLIDATION_RUNS,
                                 QUERIES_ANSWERED,
                                 RETRIEVAL_LATENCY_MS,
-                                KV_BYTES_IN_USE));
+                                KV_BYTES_IN_USE,
+                                KV_BYTES_ALLOCATED,
+                                KV_EVICTIONS,
+                                KV_CACHE_BUILDS,
+                                ANSWERS_GENERATED,
+                                PREFILL_TOKENS_PER_SECOND,
+                                DECODE_TOKENS_PER_SECOND));
         for (String t : CHANGE_TYPES) {
             names.add(CHANGES_PREFIX + t);
         }

@@ -1,0 +1,128 @@
+package io.memflow.operators.inference;
+
+import io.memflow.serving.kvcache.KvCache;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The engine-side home of every episode's KV cache on one TaskManager: a byte budget shared by all
+ * users, least recently used caches evicted first. Caches are never put in Flink state (they are
+ * large and derived); an evicted or lost cache is rebuilt from the token ids the keyed state keeps.
+ *
+ * <p>The budget counts {@link KvCache#bytesAllocated()}, the heap a cache really holds. A single
+ * cache larger than the whole budget is still handed out for its one answer and then dropped.
+ * Thread-safe: the generation executor and metric reporters call it from different threads.
+ */
+public final class KvPool {
+    private final long budgetBytes;
+    private final LinkedHashMap<String, KvCache> caches = new LinkedHashMap<>(16, 0.75f, true);
+    private long allocated;
+    private long evictions;
+    private long builds;
+
+    public KvPool(long budgetBytes) {
+        if (budgetBytes <= 0) {
+            throw new IllegalArgumentException("KV pool budget must be positive: " + budgetBytes);
+        }
+        this.budgetBytes = budgetBytes;
+    }
+
+    /** The cache under {@code key}, marked most recently used; null when absent. */
+    public synchronized KvCache get(String key) {
+        return caches.get(key);
+    }
+
+    /** Adds a freshly built cache, evicting the least recently used ones past the budget. */
+    public synchronized void put(String key, KvCache cache) {
+        KvCache old = caches.remove(key);
+        if (old != null) {
+            allocated -= old.bytesAllocated();
+        }
+        builds++;
+        insert(key, cache);
+    }
+
+    private void insert(String key, KvCache cache) {
+        long need = cache.bytesAllocated();
+        Iterator<Map.Entry<String, KvCache>> it = caches.entrySet().iterator();
+        while (allocated + need > budgetBytes && it.hasNext()) {
+            allocated -= it.next().getValue().bytesAllocated();
+            it.remove();
+            evictions++;
+        }
+        if (need <= budgetBytes) {
+            caches.put(key, cache);
+            allocated += need;
+        }
+    }
+
+    /**
+     * Re-reads the size of {@code key}'s cache after it was used (decoding may have grown its
+     * arrays) and evicts others if that pushed the pool past its budget.
+     */
+    public synchronized void touch(String key) {
+        KvCache c = caches.remove(key);
+        if (c != null) {
+            recount(); // the removed cache's recorded size may be stale
+            insert(key, c);
+        }
+    }
+
+    /**
+     * Drops every cache whose key starts with {@code prefix} (a forgotten user's); returns how
+     * many.
+     */
+    public synchronized int invalidate(String prefix) {
+        int n = 0;
+        Iterator<Map.Entry<String, KvCache>> it = caches.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, KvCache> e = it.next();
+            if (e.getKey().startsWith(prefix)) {
+                allocated -= e.getValue().bytesAllocated();
+                it.remove();
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private void recount() {
+        long a = 0;
+        for (KvCache c : caches.values()) {
+            a += c.bytesAllocated();
+        }
+        allocated = a;
+    }
+
+    /** Bytes of the KV entries the pooled caches hold (what the budget M bounds). */
+    public synchronized long bytesInUse() {
+        long b = 0;
+        for (KvCache c : caches.values()) {
+            b += c.bytesInUse();
+        }
+        return b;
+    }
+
+    /** Heap the pooled caches hold, which the budget bounds. */
+    public synchronized long bytesAllocated() {
+        return allocated;
+    }
+
+    public long budgetBytes() {
+        return budgetBytes;
+    }
+
+    public synchronized int size() {
+        return caches.size();
+    }
+
+    public synchronized long evictions() {
+        return evictions;
+    }
+
+    /** Caches built (first use, after an eviction, or after a restore). */
+    public synchronized long builds() {
+        return builds;
+    }
+}
