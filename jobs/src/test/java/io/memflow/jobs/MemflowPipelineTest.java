@@ -3,6 +3,7 @@ package io.memflow.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.memflow.jobs.kafka.KafkaEndpoints;
+import io.memflow.operators.config.MemflowOptions;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.configuration.Configuration;
@@ -16,7 +17,29 @@ class MemflowPipelineTest {
 
     @Test
     void everyOperatorHasAUniqueUidAndMaxParallelismIsExplicit() {
+        List<String> uids = uidsOf(new Configuration());
+        assertThat(uids)
+                .contains(
+                        Uids.SOURCE,
+                        Uids.DECODE,
+                        Uids.EVENT_ORDER,
+                        Uids.SENSORY,
+                        Uids.SHORT_TERM,
+                        Uids.CONSOLIDATE,
+                        Uids.LONG_TERM)
+                .doesNotContain(Uids.INFERENCE_EPISODES, Uids.INFERENCE_GENERATE);
+    }
+
+    @Test
+    void withAModelTheInferenceOperatorsHaveUidsToo() {
         Configuration conf = new Configuration();
+        // the graph is only built here; the model is loaded when the job runs
+        conf.set(MemflowOptions.MODEL_PATH, "/models/any.gguf");
+        assertThat(uidsOf(conf))
+                .contains(Uids.LONG_TERM, Uids.INFERENCE_EPISODES, Uids.INFERENCE_GENERATE);
+    }
+
+    private static List<String> uidsOf(Configuration conf) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         MemflowPipeline.build(
                 env,
@@ -36,14 +59,6 @@ class MemflowPipelineTest {
             uids.add(node.getTransformationUID());
         }
         assertThat(uids).doesNotHaveDuplicates();
-        assertThat(uids)
-                .contains(
-                        Uids.SOURCE,
-                        Uids.DECODE,
-                        Uids.EVENT_ORDER,
-                        Uids.SENSORY,
-                        Uids.SHORT_TERM,
-                        Uids.CONSOLIDATE,
-                        Uids.LONG_TERM);
+        return uids;
     }
 }

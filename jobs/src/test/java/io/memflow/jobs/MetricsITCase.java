@@ -13,12 +13,12 @@ import io.memflow.schemas.ControlType;
 import io.memflow.schemas.MemoryAnswer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -53,6 +53,9 @@ class MetricsITCase {
     void memflowMetricsAreReportedAndCount() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(0)) {
             JobHarness h = new JobHarness(kafka, "metrics", MemflowJobITCase.scratch());
+            // with a model, so the inference operator's metrics are in the graph too
+            h.conf.set(MemflowOptions.MODEL_PATH, SharedData.storiesModel().toString());
+            h.conf.set(MemflowOptions.MAX_NEW_TOKENS, 8);
             JobClient job = h.start(null);
             try (TopicIo io = h.io()) {
                 conversation("t1", "ann")
@@ -82,6 +85,9 @@ class MetricsITCase {
                         .hasSize(1);
                 // counters are reported live; give the last increments a moment to land
                 Thread.sleep(1000);
+                // gauges read the engine's pool, which the job releases when it stops
+                kvBytesInUse = gauge(MemflowMetrics.KV_BYTES_IN_USE);
+                kvBuilds = gauge(MemflowMetrics.KV_CACHE_BUILDS);
             } finally {
                 job.cancel().get();
             }
@@ -94,13 +100,7 @@ class MetricsITCase {
                                         e -> e.getKey().substring(e.getKey().lastIndexOf('.') + 1),
                                         Map.Entry::getValue,
                                         (a, b) -> a));
-        // every metric the dashboard charts, except the inference operator's (not in this graph
-        // without a model)
-        List<String> expected =
-                MemflowMetrics.all().stream()
-                        .filter(n -> !n.equals(MemflowMetrics.KV_BYTES_IN_USE))
-                        .toList();
-        assertThat(memflow.keySet()).containsAll(expected);
+        assertThat(memflow.keySet()).containsAll(MemflowMetrics.all());
         assertThat(sum(MemflowMetrics.TURNS_IN)).isEqualTo(6);
         assertThat(sum(MemflowMetrics.TURNS_DROPPED)).isEqualTo(1);
         assertThat(sum(MemflowMetrics.DEAD_LETTERS)).isEqualTo(1);
@@ -111,6 +111,21 @@ class MetricsITCase {
                 .isPositive()
                 .isLessThan(sum(MemflowMetrics.TOKENS_IN));
         assertThat(memflow.get(MemflowMetrics.RETRIEVAL_LATENCY_MS)).isInstanceOf(Histogram.class);
+        assertThat(sum(MemflowMetrics.ANSWERS_GENERATED)).isEqualTo(1);
+        assertThat(kvBytesInUse).isPositive();
+        assertThat(kvBuilds).isEqualTo(1);
+    }
+
+    private long kvBytesInUse;
+    private long kvBuilds;
+
+    /** A gauge of the engine's pool (every generate subtask reports the same shared pool). */
+    static long gauge(String name) {
+        return CollectingReporter.METRICS.entrySet().stream()
+                .filter(e -> e.getKey().endsWith("." + MemflowMetrics.GROUP + "." + name))
+                .mapToLong(e -> ((Number) ((Gauge<?>) e.getValue()).getValue()).longValue())
+                .max()
+                .orElseThrow(() -> new AssertionError("no gauge " + name));
     }
 
     /** A counter summed over the subtasks that registered it. */

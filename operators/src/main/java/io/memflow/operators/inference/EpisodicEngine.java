@@ -198,6 +198,7 @@ public final class EpisodicEngine {
                         layerBudgets,
                         new PatchedPromptScorer(toArray(episode.getPromptTokens())),
                         null);
+                cache = compact(cache);
                 pool.put(cacheKey, cache);
                 rebuilt = true;
                 prefilled = context.length;
@@ -235,7 +236,9 @@ public final class EpisodicEngine {
                 used[i] = start + i;
             }
             cache.drop(used);
-            pool.touch(cacheKey);
+            if (pool.get(cacheKey) == cache) { // still pooled: shrink it back and re-account it
+                pool.replace(cacheKey, compact(cache));
+            }
         }
         int[] generated = Arrays.copyOf(out, n);
         String text =
@@ -249,6 +252,24 @@ public final class EpisodicEngine {
                 n,
                 t2 - t1,
                 episode == null ? -1 : episode.getId());
+    }
+
+    /**
+     * A copy holding only the live entries. Prefill grows a cache's arrays to M + B entries plus
+     * the patched prompt, and an answer to M + question + answer; what the pool keeps between uses
+     * should be the M entries the budget is about.
+     */
+    static KvCache compact(KvCache c) {
+        KvCache out = new KvCache(c.layers(), c.kvDim(), c.capacity());
+        for (int l = 0; l < c.layers(); l++) {
+            int[] pos = c.positions(l);
+            float[] k = c.keys(l);
+            float[] v = c.values(l);
+            for (int slot = 0; slot < c.size(l); slot++) {
+                out.append(l, pos[slot], k, slot * c.kvDim(), v, slot * c.kvDim());
+            }
+        }
+        return out;
     }
 
     /** Memories (best first, as many as fit) and the question, after the episode's context. */

@@ -58,14 +58,15 @@ public final class KvPool {
     }
 
     /**
-     * Re-reads the size of {@code key}'s cache after it was used (decoding may have grown its
-     * arrays) and evicts others if that pushed the pool past its budget.
+     * Swaps the cache under {@code key} for {@code cache} (a compacted copy after use), keeping its
+     * recency; evicts others if the pool is now past its budget. No-op when {@code key} was evicted
+     * meanwhile.
      */
-    public synchronized void touch(String key) {
-        KvCache c = caches.remove(key);
-        if (c != null) {
-            recount(); // the removed cache's recorded size may be stale
-            insert(key, c);
+    public synchronized void replace(String key, KvCache cache) {
+        KvCache old = caches.remove(key);
+        if (old != null) {
+            allocated -= old.bytesAllocated();
+            insert(key, cache);
         }
     }
 
@@ -85,14 +86,6 @@ public final class KvPool {
             }
         }
         return n;
-    }
-
-    private void recount() {
-        long a = 0;
-        for (KvCache c : caches.values()) {
-            a += c.bytesAllocated();
-        }
-        allocated = a;
     }
 
     /** Bytes of the KV entries the pooled caches hold (what the budget M bounds). */
