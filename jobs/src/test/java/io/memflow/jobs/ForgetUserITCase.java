@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.memflow.jobs.kafka.EmbeddedKafka;
 import io.memflow.jobs.kafka.TopicIo;
 import io.memflow.operators.config.MemflowOptions;
+import io.memflow.operators.inference.InferenceSettings;
+import io.memflow.operators.inference.SharedEngines;
 import io.memflow.schemas.ChangeType;
 import io.memflow.schemas.ControlType;
 import io.memflow.schemas.MemoryAnswer;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -59,6 +62,11 @@ class ForgetUserITCase {
         List<MemoryChange> changes;
         try (EmbeddedKafka kafka = EmbeddedKafka.start(0)) {
             JobHarness h = new JobHarness(kafka, "forget", dir.resolve("cp"));
+            // with a model, so the inference tier (utterances, episodes, KV caches) is forgotten
+            // too
+            h.conf.set(MemflowOptions.MODEL_PATH, SharedData.storiesModel().toString());
+            h.conf.set(MemflowOptions.MAX_NEW_TOKENS, 4);
+            InferenceSettings settings = InferenceSettings.of(h.conf);
             JobClient job = h.start(null);
             try (TopicIo io = h.io()) {
                 for (String user : List.of("ann", "bob")) {
@@ -66,6 +74,10 @@ class ForgetUserITCase {
                             .forEach(t -> io.send(h.topic(MemflowOptions.TOPIC_TURNS), t));
                 }
                 h.awaitFirstChange(io);
+                // a question before the forget builds ann's episodes and a KV cache
+                io.send(
+                        h.topic(MemflowOptions.TOPIC_QUERIES),
+                        query("t1", "ann", "qa0", "2024-03-25T18:20:00Z", "Where does Ann live?"));
                 // ann's last turns are still in short-term memory and the sensory ring when she is
                 // forgotten
                 io.send(
@@ -86,11 +98,13 @@ class ForgetUserITCase {
                         io.readUntil(
                                 h.topic(MemflowOptions.TOPIC_ANSWERS),
                                 MemoryAnswer.class,
-                                2,
-                                Duration.ofSeconds(60));
-                assertThat(answers).hasSize(2);
+                                3,
+                                Duration.ofSeconds(90));
+                assertThat(answers).hasSize(3);
                 for (MemoryAnswer a : answers) {
-                    if (a.getUserId().equals("ann")) {
+                    if (a.getQueryId().equals("qa0")) {
+                        assertThat(a.getMemories()).as("ann before the forget").isNotEmpty();
+                    } else if (a.getUserId().equals("ann")) {
                         assertThat(a.getMemories())
                                 .as("nothing of ann is left to retrieve")
                                 .isEmpty();
@@ -98,6 +112,9 @@ class ForgetUserITCase {
                         assertThat(a.getMemories()).isNotEmpty();
                     }
                 }
+                assertThat(SharedEngines.poolOf(settings).holdsAny("t1|ann#"))
+                        .as("ann's KV caches dropped from the engine's pool")
+                        .isFalse();
                 savepoint =
                         job.stopWithSavepoint(
                                         false,
@@ -143,6 +160,8 @@ class ForgetUserITCase {
         Set<String> longTerm = keysIn(savepoint, Uids.LONG_TERM, new LongTermKeys());
         assertThat(longTerm).as("long-term tier").doesNotContain("t1|ann");
         assertThat(longTerm).as("bob's memory is still in the savepoint").contains("t1|bob");
+        Set<String> inference = keysIn(savepoint, Uids.INFERENCE_EPISODES, new InferenceKeys());
+        assertThat(inference).as("inference tier").doesNotContain("t1|ann").contains("t1|bob");
     }
 
     static Set<String> keysIn(
@@ -223,6 +242,32 @@ class ForgetUserITCase {
         @Override
         public void readKey(String key, Context ctx, Collector<String> out) throws Exception {
             if (!memories.isEmpty() || meta.value() != null) {
+                out.collect(key);
+            }
+        }
+    }
+
+    static final class InferenceKeys extends KeyedStateReaderFunction<String, String> {
+        private transient ListState<?> utterances;
+        private transient ValueState<?> seen;
+        private transient ValueState<?> episodes;
+        private transient ListState<?> pending;
+
+        @Override
+        public void open(OpenContext ctx) {
+            utterances =
+                    getRuntimeContext().getListState(MemoryStateDescriptors.inferenceUtterances());
+            seen = getRuntimeContext().getState(MemoryStateDescriptors.inferenceSeen());
+            episodes = getRuntimeContext().getState(MemoryStateDescriptors.inferenceEpisodes());
+            pending = getRuntimeContext().getListState(MemoryStateDescriptors.inferencePending());
+        }
+
+        @Override
+        public void readKey(String key, Context ctx, Collector<String> out) throws Exception {
+            if (utterances.get().iterator().hasNext()
+                    || seen.value() != null
+                    || episodes.value() != null
+                    || pending.get().iterator().hasNext()) {
                 out.collect(key);
             }
         }

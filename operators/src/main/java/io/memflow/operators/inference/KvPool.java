@@ -88,6 +88,11 @@ public final class KvPool {
         return n;
     }
 
+    /** Whether any cache's key starts with {@code prefix}. */
+    public synchronized boolean holdsAny(String prefix) {
+        return caches.keySet().stream().anyMatch(k -> k.startsWith(prefix));
+    }
+
     /** Bytes of the KV entries the pooled caches hold (what the budget M bounds). */
     public synchronized long bytesInUse() {
         long b = 0;
