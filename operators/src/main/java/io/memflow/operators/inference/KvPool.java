@@ -16,10 +16,19 @@ import java.util.Map;
  */
 public final class KvPool {
     private final long budgetBytes;
-    private final LinkedHashMap<String, KvCache> caches = new LinkedHashMap<>(16, 0.75f, true);
+
+    /** Access-ordered: iteration starts at the least recently used. */
+    private final LinkedHashMap<String, Entry> caches = new LinkedHashMap<>(16, 0.75f, true);
+
     private long allocated;
     private long evictions;
     private long builds;
+
+    /**
+     * A pooled cache and the bytes it was accounted with: a cache grows while it answers, so its
+     * size now may differ from what the pool counted when it was inserted.
+     */
+    private record Entry(KvCache cache, long bytes) {}
 
     public KvPool(long budgetBytes) {
         if (budgetBytes <= 0) {
@@ -30,14 +39,15 @@ public final class KvPool {
 
     /** The cache under {@code key}, marked most recently used; null when absent. */
     public synchronized KvCache get(String key) {
-        return caches.get(key);
+        Entry e = caches.get(key);
+        return e == null ? null : e.cache();
     }
 
     /** Adds a freshly built cache, evicting the least recently used ones past the budget. */
     public synchronized void put(String key, KvCache cache) {
-        KvCache old = caches.remove(key);
+        Entry old = caches.remove(key);
         if (old != null) {
-            allocated -= old.bytesAllocated();
+            allocated -= old.bytes();
         }
         builds++;
         insert(key, cache);
@@ -45,14 +55,14 @@ public final class KvPool {
 
     private void insert(String key, KvCache cache) {
         long need = cache.bytesAllocated();
-        Iterator<Map.Entry<String, KvCache>> it = caches.entrySet().iterator();
+        Iterator<Map.Entry<String, Entry>> it = caches.entrySet().iterator();
         while (allocated + need > budgetBytes && it.hasNext()) {
-            allocated -= it.next().getValue().bytesAllocated();
+            allocated -= it.next().getValue().bytes();
             it.remove();
             evictions++;
         }
         if (need <= budgetBytes) {
-            caches.put(key, cache);
+            caches.put(key, new Entry(cache, need));
             allocated += need;
         }
     }
@@ -63,9 +73,9 @@ public final class KvPool {
      * meanwhile.
      */
     public synchronized void replace(String key, KvCache cache) {
-        KvCache old = caches.remove(key);
+        Entry old = caches.remove(key);
         if (old != null) {
-            allocated -= old.bytesAllocated();
+            allocated -= old.bytes();
             insert(key, cache);
         }
     }
@@ -76,11 +86,11 @@ public final class KvPool {
      */
     public synchronized int invalidate(String prefix) {
         int n = 0;
-        Iterator<Map.Entry<String, KvCache>> it = caches.entrySet().iterator();
+        Iterator<Map.Entry<String, Entry>> it = caches.entrySet().iterator();
         while (it.hasNext()) {
-            Map.Entry<String, KvCache> e = it.next();
+            Map.Entry<String, Entry> e = it.next();
             if (e.getKey().startsWith(prefix)) {
-                allocated -= e.getValue().bytesAllocated();
+                allocated -= e.getValue().bytes();
                 it.remove();
                 n++;
             }
@@ -96,8 +106,8 @@ public final class KvPool {
     /** Bytes of the KV entries the pooled caches hold (what the budget M bounds). */
     public synchronized long bytesInUse() {
         long b = 0;
-        for (KvCache c : caches.values()) {
-            b += c.bytesInUse();
+        for (Entry e : caches.values()) {
+            b += e.cache().bytesInUse();
         }
         return b;
     }

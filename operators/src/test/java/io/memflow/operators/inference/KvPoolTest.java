@@ -49,6 +49,20 @@ class KvPoolTest {
     }
 
     @Test
+    void aCacheThatGrewWhileAnsweringIsReaccountedOnReplace() {
+        KvPool pool = new KvPool(1 << 20);
+        KvCache c = cache(10);
+        pool.put("a#1#0", c);
+        float[] kv = {1f, 2f};
+        for (int i = 10; i < 200; i++) { // an answer appends entries: the arrays grow
+            c.append(0, i, kv, 0, kv, 0);
+        }
+        KvCache compacted = EpisodicEngine.compact(cache(10));
+        pool.replace("a#1#0", compacted);
+        assertThat(pool.bytesAllocated()).isEqualTo(compacted.bytesAllocated());
+    }
+
+    @Test
     void aCacheLargerThanTheBudgetIsNotKept() {
         KvCache big = cache(100); // grows past the initial 64 slots
         KvPool pool = new KvPool(cache(1).bytesAllocated());
