@@ -296,9 +296,9 @@ public final class DemoRunner {
         Map<String, Integer> byType = new LinkedHashMap<>();
         for (MemoryChange c : changes) {
             byType.merge(c.getType().name(), 1, Integer::sum);
-            if (c.getType() == io.memflow.schemas.ChangeType.ADD) {
-                kept.addAll(c.getRecord().getSourceTurnIds());
-            }
+            // every version carries the provenance, so a version read late or compacted away
+            // does not make its turns look dropped
+            kept.addAll(c.getRecord().getSourceTurnIds());
         }
         out.println();
         out.printf(
