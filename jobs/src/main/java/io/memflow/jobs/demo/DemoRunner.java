@@ -276,16 +276,17 @@ public final class DemoRunner {
             return "== KV cache: the engine is not loaded ==";
         }
         return String.format(
-                "== KV cache (EpiCache): %d episode caches, %.1f KiB of KV entries in use"
-                        + " (%.1f KiB allocated) under a pool budget of %.0f MiB; budget M = %d"
-                        + " entries per layer per cache, prefill block B = %d; %d caches built,"
-                        + " %d evicted ==",
+                "== KV cache (EpiCache): %d episode caches hold %.1f KiB of KV entries (%.1f KiB"
+                        + " allocated) where full caches of the same contexts would hold %.1f KiB;"
+                        + " budget M = %d entries per layer per cache, prefill block B = %d; pool"
+                        + " budget %.0f MiB per TaskManager, %d caches built, %d evicted ==",
                 pool.size(),
                 pool.bytesInUse() / 1024.0,
                 pool.bytesAllocated() / 1024.0,
-                pool.budgetBytes() / (1024.0 * 1024),
+                pool.fullBytes() / 1024.0,
                 s.budget(),
                 s.block(),
+                pool.budgetBytes() / (1024.0 * 1024),
                 pool.builds(),
                 pool.evictions());
     }
@@ -302,7 +303,7 @@ public final class DemoRunner {
         }
         out.println();
         out.printf(
-                "== Summary: %d turns in, %d dropped by sensory filtering, %d memories, changes %s, %d answers, %.1f s ==%n",
+                "== Summary: %d turns in, %d dropped by sensory filtering, %d memories, changelog records read %s (the topic is compacted: older versions may be gone), %d answers, %.1f s ==%n",
                 turns.size(),
                 turns.size() - kept.size(),
                 (int) changes.stream().map(MemoryChange::getMemoryId).distinct().count(),

@@ -199,7 +199,8 @@ public final class EpisodicEngine {
                         new PatchedPromptScorer(toArray(episode.getPromptTokens())),
                         null);
                 cache = compact(cache);
-                pool.put(cacheKey, cache);
+                long full = (long) context.length * cache.layers() * cache.bytesPerEntry();
+                pool.put(cacheKey, cache, full);
                 rebuilt = true;
                 prefilled = context.length;
             }

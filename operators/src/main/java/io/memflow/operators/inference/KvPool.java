@@ -28,7 +28,7 @@ public final class KvPool {
      * A pooled cache and the bytes it was accounted with: a cache grows while it answers, so its
      * size now may differ from what the pool counted when it was inserted.
      */
-    private record Entry(KvCache cache, long bytes) {}
+    private record Entry(KvCache cache, long bytes, long fullBytes) {}
 
     public KvPool(long budgetBytes) {
         if (budgetBytes <= 0) {
@@ -45,15 +45,23 @@ public final class KvPool {
 
     /** Adds a freshly built cache, evicting the least recently used ones past the budget. */
     public synchronized void put(String key, KvCache cache) {
+        put(key, cache, 0);
+    }
+
+    /**
+     * Like {@link #put(String, KvCache)}, remembering what the uncompressed cache of the same
+     * context would hold ({@code fullBytes}), to report the memory EpiCache saves.
+     */
+    public synchronized void put(String key, KvCache cache, long fullBytes) {
         Entry old = caches.remove(key);
         if (old != null) {
             allocated -= old.bytes();
         }
         builds++;
-        insert(key, cache);
+        insert(key, cache, fullBytes);
     }
 
-    private void insert(String key, KvCache cache) {
+    private void insert(String key, KvCache cache, long fullBytes) {
         long need = cache.bytesAllocated();
         Iterator<Map.Entry<String, Entry>> it = caches.entrySet().iterator();
         while (allocated + need > budgetBytes && it.hasNext()) {
@@ -62,7 +70,7 @@ public final class KvPool {
             evictions++;
         }
         if (need <= budgetBytes) {
-            caches.put(key, new Entry(cache, need));
+            caches.put(key, new Entry(cache, need, fullBytes));
             allocated += need;
         }
     }
@@ -76,7 +84,7 @@ public final class KvPool {
         Entry old = caches.remove(key);
         if (old != null) {
             allocated -= old.bytes();
-            insert(key, cache);
+            insert(key, cache, old.fullBytes());
         }
     }
 
@@ -108,6 +116,15 @@ public final class KvPool {
         long b = 0;
         for (Entry e : caches.values()) {
             b += e.cache().bytesInUse();
+        }
+        return b;
+    }
+
+    /** What full (uncompressed) caches of the pooled contexts would hold, where known. */
+    public synchronized long fullBytes() {
+        long b = 0;
+        for (Entry e : caches.values()) {
+            b += e.fullBytes();
         }
         return b;
     }
