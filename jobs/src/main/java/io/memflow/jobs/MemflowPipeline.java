@@ -8,6 +8,7 @@ import io.memflow.operators.inference.GenerateFunction;
 import io.memflow.operators.inference.InferenceSettings;
 import io.memflow.operators.ingest.DecodeValidateFunction;
 import io.memflow.operators.ingest.InputDecoder;
+import io.memflow.operators.ingest.PayloadTimestamps;
 import io.memflow.operators.longterm.LongTermFunction;
 import io.memflow.operators.longterm.LongTermMemory;
 import io.memflow.operators.ordering.EventOrderFunction;
@@ -102,10 +103,20 @@ public final class MemflowPipeline {
                         conf.get(MemflowOptions.MAX_FUTURE_SKEW));
 
         // Event time comes from the payload, not the Kafka timestamp: producers may not set it,
-        // and a replay months later must see the same times.
+        // and a replay months later must see the same times. Watermarks are generated per Kafka
+        // partition inside the source, so a partition that starts late or lags holds them back
+        // instead of finding its events late.
+        WatermarkStrategy<RawEvent> eventTime =
+                WatermarkStrategy.<RawEvent>forGenerator(
+                                ctx ->
+                                        new QuietWatermarks<>(
+                                                conf.get(MemflowOptions.OUT_OF_ORDERNESS)
+                                                        .toMillis(),
+                                                conf.get(MemflowOptions.QUIET_RELEASE).toMillis()))
+                        .withTimestampAssigner(ctx -> new PayloadTimestamps(decoder))
+                        .withIdleness(conf.get(MemflowOptions.SOURCE_IDLENESS));
         DataStream<RawEvent> raw =
-                env.fromSource(source, WatermarkStrategy.noWatermarks(), "kafka-source")
-                        .uid(Uids.SOURCE);
+                env.fromSource(source, eventTime, "kafka-source").uid(Uids.SOURCE);
         SingleOutputStreamOperator<MemoryInput> decoded =
                 raw.process(new DecodeValidateFunction(decoder))
                         .returns(new AvroTypeInfo<>(MemoryInput.class))
@@ -116,23 +127,7 @@ public final class MemflowPipeline {
                 .name("dead-letters")
                 .uid(Uids.SINK_DEAD_LETTERS);
 
-        DataStream<MemoryInput> timed =
-                decoded.assignTimestampsAndWatermarks(
-                                WatermarkStrategy.<MemoryInput>forGenerator(
-                                                ctx ->
-                                                        new QuietWatermarks(
-                                                                conf.get(
-                                                                                MemflowOptions
-                                                                                        .OUT_OF_ORDERNESS)
-                                                                        .toMillis(),
-                                                                conf.get(
-                                                                                MemflowOptions
-                                                                                        .QUIET_RELEASE)
-                                                                        .toMillis()))
-                                        .withTimestampAssigner((e, ts) -> e.getEventTime())
-                                        .withIdleness(conf.get(MemflowOptions.SOURCE_IDLENESS)))
-                        .name("event-time")
-                        .uid(Uids.TIMESTAMPS);
+        DataStream<MemoryInput> timed = decoded;
         if (tap != null) {
             timed =
                     timed.map(tap)

@@ -7,7 +7,13 @@ package io.memflow.jobs;
 public final class Uids {
     public static final String SOURCE = "kafka-source";
     public static final String DECODE = "decode-validate";
-    public static final String TIMESTAMPS = "event-time";
+
+    /**
+     * Retired: the stateless timestamp operator after decoding, replaced by per-partition
+     * watermarks in the source. Kept so the uid is never reused.
+     */
+    @Deprecated public static final String TIMESTAMPS = "event-time";
+
     public static final String EVENT_ORDER = "event-order";
     public static final String SENSORY = "sensory";
     public static final String SHORT_TERM = "short-term";

@@ -1,6 +1,5 @@
 package io.memflow.operators.ordering;
 
-import io.memflow.schemas.internal.MemoryInput;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
@@ -10,8 +9,13 @@ import org.apache.flink.api.common.eventtime.WatermarkOutput;
  * quiet for a while (wall clock). Without it the newest inputs would wait for a later event before
  * the event-time ordering releases them: a question asked of an otherwise silent system would never
  * be answered.
+ *
+ * <p>The job runs one per Kafka split (partition), in the source: a partition that starts late or
+ * lags then holds the watermark back instead of finding its events behind one that another
+ * partition advanced. Events stamped {@link Long#MIN_VALUE} (undecodable or invalid, bound for the
+ * dead letters) do not move it.
  */
-public final class QuietWatermarks implements WatermarkGenerator<MemoryInput> {
+public final class QuietWatermarks<T> implements WatermarkGenerator<T> {
     private final long outOfOrdernessMillis;
     private final long quietMillis;
     private long maxTimestamp = Long.MIN_VALUE;
@@ -24,7 +28,10 @@ public final class QuietWatermarks implements WatermarkGenerator<MemoryInput> {
     }
 
     @Override
-    public void onEvent(MemoryInput event, long eventTimestamp, WatermarkOutput output) {
+    public void onEvent(T event, long eventTimestamp, WatermarkOutput output) {
+        if (eventTimestamp == Long.MIN_VALUE) {
+            return;
+        }
         maxTimestamp = Math.max(maxTimestamp, eventTimestamp);
         lastEventNanos = System.nanoTime();
     }
