@@ -104,9 +104,10 @@ public final class MemflowOptions {
     public static final ConfigOption<Double> KEEP_RATIO =
             key("memflow.sensory.keep-ratio")
                     .doubleType()
-                    .defaultValue(0.7)
+                    .defaultValue(0.6)
                     .withDescription(
-                            "Share of a turn's tokens kept by sensory compression (LightMem r).");
+                            "Share of a turn's tokens kept by sensory compression (LightMem r;"
+                                    + " 0.6 is LightMem's LoCoMo setting).");
     public static final ConfigOption<Integer> RING_SIZE =
             key("memflow.sensory.ring-size")
                     .intType()

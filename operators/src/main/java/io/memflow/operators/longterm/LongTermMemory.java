@@ -155,7 +155,7 @@ public final class LongTermMemory implements Serializable {
                         .thenComparing(MemoryRecord::getMemoryId));
         Map<String, Set<String>> terms = new HashMap<>();
         for (MemoryRecord r : active) {
-            terms.put(r.getMemoryId(), new HashSet<>(Text.terms(body(r.getText()))));
+            terms.put(r.getMemoryId(), new HashSet<>(Text.terms(r.getText())));
         }
         Set<String> absorbed = new HashSet<>();
         for (int i = 0; i < active.size(); i++) {
@@ -293,11 +293,6 @@ public final class LongTermMemory implements Serializable {
                         result.from() == null ? null : Instant.ofEpochMilli(result.from()))
                 .setTimeRangeTo(result.to() == null ? null : Instant.ofEpochMilli(result.to()))
                 .build();
-    }
-
-    static String body(String memoryText) {
-        int colon = memoryText.indexOf("] ");
-        return colon >= 0 ? memoryText.substring(colon + 2) : memoryText;
     }
 
     private static void bump(MemoryRecord r) {

@@ -4,6 +4,7 @@ import io.memflow.operators.consolidate.ExtractiveConsolidator;
 import io.memflow.operators.embedding.Embedder;
 import io.memflow.operators.embedding.MiniLmEmbedder;
 import io.memflow.operators.embedding.Vectors;
+import io.memflow.operators.text.MemoryText;
 import io.memflow.operators.text.Text;
 import io.memflow.schemas.MemoryRecord;
 import io.memflow.schemas.MemoryStatus;
@@ -37,9 +38,12 @@ import javax.annotation.Nullable;
  *   <li>Recency breaks ties, then the memory id (determinism).
  * </ol>
  *
- * Observations still in short-term memory take part as transient entries ({@code stm:<turnId>}), so
- * a fact is answerable before it is consolidated. The retriever only ever sees the memories of the
- * key it is called for; isolation between tenants is the caller's keying.
+ * Each returned memory's text starts with its absolute date and weekday ({@link MemoryText#dated}),
+ * which the store keeps as {@code validFrom} rather than in the text.
+ *
+ * <p>Observations still in short-term memory take part as transient entries ({@code stm:<turnId>}),
+ * so a fact is answerable before it is consolidated. The retriever only ever sees the memories of
+ * the key it is called for; isolation between tenants is the caller's keying.
  */
 public final class Retriever implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -104,12 +108,12 @@ public final class Retriever implements Serializable {
         List<Doc> docs = new ArrayList<>();
         for (MemoryRecord r : stored) {
             if (r.getStatus() == MemoryStatus.ACTIVE || r.getStatus() == MemoryStatus.SUPERSEDED) {
-                docs.add(new Doc(r, Text.terms(r.getText())));
+                docs.add(new Doc(r, Text.terms(MemoryText.dated(r))));
             }
         }
         for (Observation o : pending) {
             MemoryRecord r = transientRecord(o);
-            docs.add(new Doc(r, Text.terms(r.getText())));
+            docs.add(new Doc(r, Text.terms(MemoryText.dated(r))));
         }
         double[] lexical = bm25(Text.terms(question), docs);
         double[] scores = fuse(lexical, denseScores(question, docs));
@@ -175,7 +179,7 @@ public final class Retriever implements Serializable {
             out.add(
                     RetrievedMemory.newBuilder()
                             .setMemoryId(r.getMemoryId())
-                            .setText(r.getText())
+                            .setText(MemoryText.dated(r))
                             .setScore(fused[i])
                             .setStatus(r.getStatus())
                             .setEventTime(r.getEventTime())
@@ -205,7 +209,7 @@ public final class Retriever implements Serializable {
             if (r.getEmbedding() != null && r.getEmbeddingScale() > 0) {
                 vectors[i] = Vectors.dequantize(r.getEmbedding(), r.getEmbeddingScale());
             } else {
-                missing.add(r.getText());
+                missing.add(MemoryText.dated(r));
                 missingAt.add(i);
             }
         }
@@ -292,19 +296,12 @@ public final class Retriever implements Serializable {
 
     /** A buffered observation seen as a memory, so queries can use it before consolidation. */
     public static MemoryRecord transientRecord(Observation o) {
-        String body = o.getCompressedText() != null ? o.getCompressedText() : o.getText();
         Instant t = Instant.ofEpochMilli(o.getEventTime());
         return MemoryRecord.newBuilder()
                 .setMemoryId("stm:" + o.getId())
                 .setTenantId(o.getTenantId())
                 .setUserId(o.getUserId())
-                .setText(
-                        "["
-                                + ExtractiveConsolidator.formatDate(o.getEventTime())
-                                + "] "
-                                + o.getSpeaker()
-                                + ": "
-                                + body)
+                .setText(ExtractiveConsolidator.factText(o))
                 .setSpeaker(o.getSpeaker())
                 .setEventTime(t)
                 .setValidFrom(t)
