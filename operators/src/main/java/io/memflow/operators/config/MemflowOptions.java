@@ -138,8 +138,11 @@ public final class MemflowOptions {
                     .doubleType()
                     .defaultValue(0.2)
                     .withDescription(
-                            "Similarity to the open segment below which a new topic segment"
-                                    + " starts.");
+                            "Start of LightMem's adaptive topic threshold: a run of turns is cut"
+                                    + " where consecutive turns' cosine is below the lowest"
+                                    + " threshold from this value up to 0.5 (steps of 0.05) that"
+                                    + " cuts anywhere. Used when embeddings are enabled; otherwise"
+                                    + " segments follow sessions.");
 
     // --- long-term
     public static final ConfigOption<Duration> SLEEP_IDLE_GAP =

@@ -71,6 +71,14 @@ public final class ExtractiveConsolidator implements Serializable {
         return MemoryText.fact(o.getSpeaker(), body);
     }
 
+    /**
+     * The fact as a reader sees it, dated ({@link MemoryText#dated}): what is embedded for the
+     * fact, and for topic segmentation, which hands the vector on.
+     */
+    public static String readerText(Observation o) {
+        return MemoryText.dated(o.getEventTime(), factText(o));
+    }
+
     /** "Mon 8 May 2023" ({@link MemoryText#date}). */
     public static String formatDate(long epochMillis) {
         return MemoryText.date(epochMillis);
