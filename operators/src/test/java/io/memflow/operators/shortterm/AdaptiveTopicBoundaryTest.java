@@ -13,10 +13,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class AdaptiveTopicBoundaryTest {
+public class AdaptiveTopicBoundaryTest {
 
     /** Three turns about a dog, then three about a new job: one session, two topics. */
-    static List<Observation> dogThenJob() {
+    public static List<Observation> dogThenJob() {
         return new ArrayList<>(
                 List.of(
                         obs(
