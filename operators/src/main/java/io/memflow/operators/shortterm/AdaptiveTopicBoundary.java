@@ -5,6 +5,7 @@ import io.memflow.operators.embedding.Embedder;
 import io.memflow.operators.embedding.MiniLmEmbedder;
 import io.memflow.operators.embedding.Vectors;
 import io.memflow.schemas.internal.Observation;
+import io.memflow.schemas.internal.Segment;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +54,7 @@ public final class AdaptiveTopicBoundary implements TopicBoundary {
 
     /** Never cuts while a run grows: the adaptive threshold needs the whole run. */
     @Override
-    public boolean isBoundary(io.memflow.schemas.internal.Segment open, Observation next) {
+    public boolean isBoundary(Segment open, Observation next) {
         return false;
     }
 
