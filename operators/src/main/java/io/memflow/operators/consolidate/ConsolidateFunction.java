@@ -14,9 +14,10 @@ import org.apache.flink.api.common.functions.RichMapFunction;
 
 /**
  * Turns a flushed segment batch into candidate memory entries for the long-term tier (one call per
- * batch, never per turn) and, when embeddings are on, embeds the candidates' texts in one batched
- * call, stored int8-quantised on the record for dense retrieval. Every other envelope passes
- * unchanged.
+ * batch, never per turn) and, when embeddings are on, gives each candidate the int8-quantised
+ * embedding of its dated text for dense retrieval: topic segmentation already embedded the same
+ * text and handed the vector on, so only candidates without one are embedded here, in one batched
+ * call. Every other envelope passes unchanged.
  */
 public class ConsolidateFunction extends RichMapFunction<MemoryInput, MemoryInput> {
     private static final long serialVersionUID = 1L;

@@ -99,7 +99,9 @@ public final class AdaptiveTopicBoundary implements TopicBoundary {
         for (int i = 0; i < run.size(); i++) {
             Observation o = run.get(i);
             if (o.getEmbedding() != null && o.getEmbeddingScale() > 0) {
-                out[i] = Vectors.dequantize(o.getEmbedding(), o.getEmbeddingScale());
+                out[i] =
+                        Vectors.normalize(
+                                Vectors.dequantize(o.getEmbedding(), o.getEmbeddingScale()));
             } else {
                 texts.add(ExtractiveConsolidator.readerText(o));
                 at.add(i);
@@ -114,7 +116,7 @@ public final class AdaptiveTopicBoundary implements TopicBoundary {
                 o.setEmbedding(q);
                 o.setEmbeddingScale(scale);
                 // compare what is stored, so a restored run cuts exactly where this one does
-                out[at.get(j)] = Vectors.dequantize(q, scale);
+                out[at.get(j)] = Vectors.normalize(Vectors.dequantize(q, scale));
             }
         }
         return out;
