@@ -17,6 +17,7 @@ import io.memflow.operators.retrieval.Retriever;
 import io.memflow.operators.sensory.PosTokenScorer;
 import io.memflow.operators.sensory.SensoryFilter;
 import io.memflow.operators.sensory.SensoryFunction;
+import io.memflow.operators.shortterm.AdaptiveTopicBoundary;
 import io.memflow.operators.shortterm.ShortTermBuffer;
 import io.memflow.operators.shortterm.ShortTermFunction;
 import io.memflow.operators.shortterm.TopicBoundary;
@@ -160,7 +161,10 @@ public final class MemflowPipeline {
                 new ShortTermBuffer(
                         conf.get(MemflowOptions.FLUSH_TOKENS),
                         conf.get(MemflowOptions.SHORT_TERM_IDLE_GAP).toMillis(),
-                        TopicBoundary.sessionsOnly());
+                        conf.get(MemflowOptions.EMBEDDING_ENABLED)
+                                ? new AdaptiveTopicBoundary(
+                                        conf.get(MemflowOptions.TOPIC_THRESHOLD))
+                                : TopicBoundary.sessionsOnly());
         DataStream<MemoryInput> buffered =
                 DataStreamUtils.reinterpretAsKeyedStream(sensed, key)
                         .process(new ShortTermFunction(buffer))

@@ -6,14 +6,26 @@ import io.memflow.jobs.kafka.EmbeddedKafka;
 import io.memflow.jobs.kafka.KafkaEndpoints;
 import io.memflow.jobs.kafka.TopicIo;
 import io.memflow.operators.config.MemflowOptions;
+import io.memflow.operators.consolidate.ExtractiveConsolidator;
+import io.memflow.operators.embedding.MiniLmEmbedder;
+import io.memflow.operators.sensory.PosTokenScorer;
+import io.memflow.operators.sensory.SensoryFilter;
+import io.memflow.operators.sensory.SensoryFunction;
 import io.memflow.schemas.ConversationTurn;
+import io.memflow.schemas.internal.Observation;
 import io.memflow.schemas.internal.RawEvent;
+import io.memflow.schemas.internal.SensoryState;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.configuration.Configuration;
@@ -30,8 +42,11 @@ import picocli.CommandLine.Option;
 /**
  * End-to-end ingest throughput: N synthetic turns for U users are produced to an in-process broker
  * first, then (1) a pass-through job (Kafka → keyBy → Kafka, exactly-once) and (2) the memflow job
- * read them with a bounded source; each is timed from submission to the end of the job, checkpoints
- * and commits included. The ratio memflow / pass-through is the measure.
+ * (embeddings on unless {@code -Dmemflow.embedding.enabled=false}) read them with a bounded source;
+ * each is timed from submission to the end of the job, checkpoints and commits included. (3) The
+ * embedder alone then embeds, in this JVM, exactly the texts the job embeds (each kept turn's dated
+ * fact text) in the same batches (one call per closed short-term run: a user's session here), so
+ * memflow / embedder says how much of the embedding-bound ceiling the job reaches.
  */
 @Command(
         name = "bench-ingest",
@@ -55,6 +70,12 @@ public class IngestBenchCommand implements Callable<Integer> {
             defaultValue = "2",
             description = "Job parallelism (default: ${DEFAULT-VALUE}).")
     int parallelism;
+
+    @Option(
+            names = "-D",
+            paramLabel = "KEY=VALUE",
+            description = "Any memflow.* or Flink option for the memflow job.")
+    Map<String, String> properties = new LinkedHashMap<>();
 
     private static final String[] WORDS =
             ("we talked about the trip to Lisbon and my sister Lena who lives in Chicago "
@@ -81,42 +102,107 @@ public class IngestBenchCommand implements Callable<Integer> {
             System.out.printf(
                     "pass-through (Kafka -> keyBy -> Kafka, exactly-once): %.0f turns/s%n",
                     passThrough);
-            double memflow = memflow(conf);
+            Configuration c = new Configuration(conf);
+            properties.forEach(c::setString);
+            boolean embeddings = c.get(MemflowOptions.EMBEDDING_ENABLED);
+            double memflow = memflow(c);
             System.out.printf(
-                    "memflow job (decode, order, sensory, short-term, consolidate, long-term): %.0f turns/s%n",
-                    memflow);
+                    "memflow job (decode, order, sensory, short-term, consolidate, long-term;"
+                            + " embeddings %s): %.0f turns/s%n",
+                    embeddings ? "on" : "off", memflow);
             System.out.printf("ratio memflow / pass-through: %.2f%n", memflow / passThrough);
+            if (embeddings) {
+                double alone = embedderAlone(c);
+                System.out.printf(
+                        "embedder alone (all-MiniLM-L6-v2 int8, same texts and batches): %.0f"
+                                + " turns/s%n",
+                        alone);
+                System.out.printf("ratio memflow / embedder alone: %.2f%n", memflow / alone);
+            }
         }
         return 0;
     }
 
     private void produce(String bootstrap, String topic) {
-        Random rnd = new Random(42);
-        Instant t0 = Instant.parse("2024-01-01T00:00:00Z");
         try (TopicIo io = new TopicIo(bootstrap)) {
-            for (int i = 0; i < turns; i++) {
-                int user = i % users;
-                StringBuilder text = new StringBuilder();
-                int len = 8 + rnd.nextInt(20);
-                for (int w = 0; w < len; w++) {
-                    text.append(WORDS[rnd.nextInt(WORDS.length)]).append(' ');
-                }
-                text.append(i);
-                io.sendAsync(
-                        topic,
-                        ConversationTurn.newBuilder()
-                                .setEventId("e" + i)
-                                .setTenantId("bench")
-                                .setUserId("u" + user)
-                                .setSessionId("s" + (i / (users * 20)))
-                                .setTurnId("D" + i)
-                                .setSpeaker("User" + user)
-                                .setText(text.toString())
-                                .setEventTime(t0.plusSeconds(60L * (i / users)))
-                                .build());
+            for (ConversationTurn t : syntheticTurns()) {
+                io.sendAsync(topic, t);
             }
             io.flush();
         }
+    }
+
+    /** The benchmark's turns: 8-27 random words each, 20 per user and session, fixed seed. */
+    List<ConversationTurn> syntheticTurns() {
+        Random rnd = new Random(42);
+        Instant t0 = Instant.parse("2024-01-01T00:00:00Z");
+        List<ConversationTurn> out = new ArrayList<>(turns);
+        for (int i = 0; i < turns; i++) {
+            int user = i % users;
+            StringBuilder text = new StringBuilder();
+            int len = 8 + rnd.nextInt(20);
+            for (int w = 0; w < len; w++) {
+                text.append(WORDS[rnd.nextInt(WORDS.length)]).append(' ');
+            }
+            text.append(i);
+            out.add(
+                    ConversationTurn.newBuilder()
+                            .setEventId("e" + i)
+                            .setTenantId("bench")
+                            .setUserId("u" + user)
+                            .setSessionId("s" + (i / (users * 20)))
+                            .setTurnId("D" + i)
+                            .setSpeaker("User" + user)
+                            .setText(text.toString())
+                            .setEventTime(t0.plusSeconds(60L * (i / users)))
+                            .build());
+        }
+        return out;
+    }
+
+    /**
+     * Embeds what the job embeds, batched as the job batches it: the sensory tier's kept turns as
+     * dated fact texts, one call per user and session (a session of 20 short turns closes as one
+     * short-term run, below the flush threshold). Compression runs first and is not timed.
+     */
+    private double embedderAlone(Configuration c) {
+        SensoryFilter filter =
+                new SensoryFilter(
+                        c.get(MemflowOptions.RING_SIZE),
+                        c.get(MemflowOptions.DUPLICATE_THRESHOLD),
+                        c.get(MemflowOptions.KEEP_RATIO),
+                        new PosTokenScorer());
+        Map<String, SensoryState> rings = new HashMap<>();
+        Map<String, List<String>> runs = new LinkedHashMap<>();
+        for (ConversationTurn t : syntheticTurns()) {
+            Observation o =
+                    Observation.newBuilder()
+                            .setId(t.getTurnId())
+                            .setTenantId(t.getTenantId())
+                            .setUserId(t.getUserId())
+                            .setSessionId(t.getSessionId())
+                            .setSource("turn")
+                            .setSpeaker(t.getSpeaker())
+                            .setRole("user")
+                            .setText(t.getText())
+                            .setEventTime(t.getEventTime().toEpochMilli())
+                            .build();
+            SensoryFilter.Decision d =
+                    filter.process(
+                            rings.computeIfAbsent(t.getUserId(), u -> SensoryFilter.emptyState()),
+                            o);
+            if (d.kept() != null) {
+                runs.computeIfAbsent(t.getUserId() + "/" + t.getSessionId(), k -> new ArrayList<>())
+                        .add(ExtractiveConsolidator.readerText(d.kept()));
+            }
+        }
+        MiniLmEmbedder embedder = MiniLmEmbedder.shared();
+        embedder.embed(List.of("warm-up")); // model load is not embedding throughput
+        long start = System.nanoTime();
+        for (List<String> batch : runs.values()) {
+            embedder.embed(batch);
+        }
+        return turns / ((System.nanoTime() - start) / 1e9);
     }
 
     private double passThrough(Configuration conf) throws Exception {
@@ -158,8 +244,25 @@ public class IngestBenchCommand implements Callable<Integer> {
                 KafkaEndpoints.deadLetterSink(c),
                 null);
         long start = System.nanoTime();
-        env.execute("bench-memflow");
-        return turns / ((System.nanoTime() - start) / 1e9);
+        JobExecutionResult r = env.execute("bench-memflow");
+        double perSecond = turns / ((System.nanoTime() - start) / 1e9);
+        long in = count(r, SensoryFunction.ACC_TURNS_IN);
+        long tokensIn = count(r, SensoryFunction.ACC_TOKENS_IN);
+        System.out.printf(
+                "sensory: %d of %d turns dropped, %d of %d tokens kept (%.3f)%n",
+                count(r, SensoryFunction.ACC_TURNS_DROPPED),
+                in,
+                count(r, SensoryFunction.ACC_TOKENS_KEPT),
+                tokensIn,
+                tokensIn == 0
+                        ? 0.0
+                        : (double) count(r, SensoryFunction.ACC_TOKENS_KEPT) / tokensIn);
+        return perSecond;
+    }
+
+    private static long count(JobExecutionResult r, String accumulator) {
+        Object v = r.getAllAccumulatorResults().get(accumulator);
+        return v instanceof Number n ? n.longValue() : 0L;
     }
 
     /** Key of the pass-through job: the Kafka record key (tenant/user). */

@@ -4,7 +4,9 @@ import io.memflow.jobs.cli.CliException;
 import io.memflow.operators.config.MemflowOptions;
 import io.memflow.operators.embedding.MiniLmEmbedder;
 import io.memflow.operators.retrieval.Retriever;
+import io.memflow.operators.sensory.SensoryFunction;
 import io.memflow.operators.text.Text;
+import io.memflow.schemas.ChangeType;
 import io.memflow.schemas.ConversationTurn;
 import io.memflow.schemas.MemoryAnswer;
 import io.memflow.schemas.MemoryChange;
@@ -15,9 +17,12 @@ import io.memflow.schemas.RetrievedMemory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
@@ -112,7 +117,7 @@ public class EvalCommand implements Callable<Integer> {
         Map<String, Object> json =
                 EvalReport.json(
                         locomo.getFileName().toString(), convs.size(), turns, queries, systems);
-        EvalReport.write(out, json, systems, notes(run));
+        EvalReport.write(out, json, systems, notes(run, memflow));
         System.out.printf(
                 "%-10s %9s %9s %9s %9s %12s%n",
                 "system", "R@5", "R@10", "R@20", "AR@" + k, "tokens/q@" + k);
@@ -126,6 +131,7 @@ public class EvalCommand implements Callable<Integer> {
                     s.answerRecall(0),
                     s.tokensPerQuery(k));
         }
+        System.out.println("memflow tiers: " + memflow.pipeline);
         System.out.println(
                 "wrote "
                         + out.resolve("report.json")
@@ -172,6 +178,7 @@ public class EvalCommand implements Callable<Integer> {
             }
         }
         s.ingestTurnsPerSecond = turnsOf(convs) / run.jobSeconds();
+        pipeline(s, run);
         progress.start("memflow scoring", total);
         int missing = 0;
         List<String> missingIds = new ArrayList<>();
@@ -210,6 +217,42 @@ public class EvalCommand implements Callable<Integer> {
         return s;
     }
 
+    /**
+     * The tiers' own totals: the sensory tier's accumulators (turns and tokens in, dropped, kept),
+     * topic segments that produced memories, and the sleep-time changes.
+     */
+    private static void pipeline(SystemScores s, MemflowRun.Output run) {
+        long turnsIn = accumulator(run, SensoryFunction.ACC_TURNS_IN);
+        long dropped = accumulator(run, SensoryFunction.ACC_TURNS_DROPPED);
+        long tokensIn = accumulator(run, SensoryFunction.ACC_TOKENS_IN);
+        long tokensKept = accumulator(run, SensoryFunction.ACC_TOKENS_KEPT);
+        Set<String> segments = new HashSet<>();
+        Map<String, Integer> byType = new TreeMap<>();
+        for (MemoryChange c : run.changes()) {
+            byType.merge(c.getType().name(), 1, Integer::sum);
+            if (c.getType() == ChangeType.ADD && c.getRecord().getSegmentId() != null) {
+                segments.add(c.getUserId() + "/" + c.getRecord().getSegmentId());
+            }
+        }
+        s.pipeline.put("turnsIn", turnsIn);
+        s.pipeline.put("turnsDropped", dropped);
+        s.pipeline.put("droppedTurnRatio", SystemScores.round(ratio(dropped, turnsIn)));
+        s.pipeline.put("tokensIn", tokensIn);
+        s.pipeline.put("tokensKept", tokensKept);
+        s.pipeline.put("tokenKeepRatio", SystemScores.round(ratio(tokensKept, tokensIn)));
+        s.pipeline.put("topicSegments", segments.size());
+        s.pipeline.put("changes", byType);
+    }
+
+    private static long accumulator(MemflowRun.Output run, String name) {
+        Object v = run.accumulators().get(name);
+        return v instanceof Number n ? n.longValue() : 0L;
+    }
+
+    private static double ratio(long a, long b) {
+        return b == 0 ? 0.0 : (double) a / b;
+    }
+
     private static int turnsOf(List<Locomo.Conversation> convs) {
         int n = 0;
         for (Locomo.Conversation c : convs) {
@@ -218,7 +261,7 @@ public class EvalCommand implements Callable<Integer> {
         return n;
     }
 
-    private static String notes(MemflowRun.Output run) {
+    private static String notes(MemflowRun.Output run, SystemScores memflow) {
         return String.format(
                 "## Notes%n%n"
                         + "- memflow: the real job on a local MiniCluster with an in-process Kafka"
@@ -233,7 +276,13 @@ public class EvalCommand implements Callable<Integer> {
                         + " session date. ingestTurnsPerSecond = embedding throughput.%n"
                         + "- full-text: the whole conversation is the context (recall 1 by"
                         + " construction); no ingest work (0).%n"
-                        + "- No system calls an LLM (memflow consolidates extractively).%n",
-                run.answers().size(), run.changes().size(), run.deadLetters(), run.jobSeconds());
+                        + "- No system calls an LLM (memflow consolidates extractively).%n"
+                        + "- memflow tiers (sensory accumulators, topic segments that produced"
+                        + " memories, changelog by type): %s%n",
+                run.answers().size(),
+                run.changes().size(),
+                run.deadLetters(),
+                run.jobSeconds(),
+                memflow.pipeline);
     }
 }

@@ -46,7 +46,8 @@ final class MemflowRun {
             List<MemoryAnswer> answers,
             List<MemoryChange> changes,
             int deadLetters,
-            double jobSeconds) {}
+            double jobSeconds,
+            Map<String, Object> accumulators) {}
 
     private MemflowRun() {}
 
@@ -107,7 +108,7 @@ final class MemflowRun {
                         turns.size(),
                         queries.size(),
                         progress);
-                result.get();
+                JobExecutionResult done = result.get();
                 double seconds = (System.nanoTime() - start) / 1e9;
                 Map<String, MemoryAnswer> byId = new LinkedHashMap<>();
                 for (MemoryAnswer a : answers.queue()) {
@@ -117,7 +118,8 @@ final class MemflowRun {
                         new ArrayList<>(byId.values()),
                         new ArrayList<>(changes.queue()),
                         dead.queue().size(),
-                        seconds);
+                        seconds,
+                        done.getAllAccumulatorResults());
             } finally {
                 changes.release();
                 answers.release();

@@ -47,6 +47,10 @@ final class SystemScores {
     long storedTokens;
     long llmCalls;
     double ingestTurnsPerSecond;
+
+    /** What the tiers did (memflow only): sensory totals, topic segments, sleep-time changes. */
+    final Map<String, Object> pipeline = new LinkedHashMap<>();
+
     private final List<Scored> scored = new ArrayList<>();
     private final List<Double> latencies = new ArrayList<>();
 
@@ -145,6 +149,9 @@ final class SystemScores {
             per.put(CATEGORIES.get(c), cat);
         }
         m.put("perCategory", per);
+        if (!pipeline.isEmpty()) {
+            m.put("pipeline", pipeline);
+        }
         return m;
     }
 

@@ -105,9 +105,10 @@ public final class MemflowOptions {
     public static final ConfigOption<Double> KEEP_RATIO =
             key("memflow.sensory.keep-ratio")
                     .doubleType()
-                    .defaultValue(0.7)
+                    .defaultValue(0.6)
                     .withDescription(
-                            "Share of a turn's tokens kept by sensory compression (LightMem r).");
+                            "Share of a turn's tokens kept by sensory compression (LightMem r;"
+                                    + " 0.6 is LightMem's LoCoMo setting).");
     public static final ConfigOption<Integer> RING_SIZE =
             key("memflow.sensory.ring-size")
                     .intType()
@@ -138,8 +139,11 @@ public final class MemflowOptions {
                     .doubleType()
                     .defaultValue(0.2)
                     .withDescription(
-                            "Similarity to the open segment below which a new topic segment"
-                                    + " starts.");
+                            "Start of LightMem's adaptive topic threshold: a run of turns is cut"
+                                    + " where consecutive turns' cosine is below the lowest"
+                                    + " threshold from this value up to 0.5 (steps of 0.05) that"
+                                    + " cuts anywhere. Used when embeddings are enabled; otherwise"
+                                    + " segments follow sessions.");
 
     // --- long-term
     public static final ConfigOption<Duration> SLEEP_IDLE_GAP =

@@ -1,5 +1,6 @@
 package io.memflow.operators.consolidate;
 
+import io.memflow.operators.text.MemoryText;
 import io.memflow.operators.text.Text;
 import io.memflow.schemas.MemoryKind;
 import io.memflow.schemas.MemoryRecord;
@@ -10,24 +11,20 @@ import io.memflow.schemas.internal.SegmentBatch;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Consolidation without an LLM: each kept observation of a segment batch becomes one standalone
- * memory entry that carries its speaker and absolute date ("[Mon 8 May 2023] Ann: moved to
- * Seattle"), so temporal questions can be answered from the text alone, and whose provenance names
- * exactly the turn it came from. Ids are derived from the user and the turn, so replaying the same
- * input yields the same ids.
+ * memory entry, {@code "Ann: moved to Seattle"} ({@link MemoryText#fact}), whose absolute date is
+ * its {@code validFrom}/{@code eventTime} (rendered with the weekday in front of the text whenever
+ * it is retrieved, {@link MemoryText#dated}), whose topic id names its segment, and whose
+ * provenance names exactly the turn it came from. Ids are derived from the user and the turn, so
+ * replaying the same input yields the same ids. An embedding the short-term tier already computed
+ * for the same text (topic segmentation) is carried over, so the text is not embedded twice.
  */
 public final class ExtractiveConsolidator implements Serializable {
     private static final long serialVersionUID = 1L;
-
-    static final DateTimeFormatter DATE =
-            DateTimeFormatter.ofPattern("EEE d MMMM yyyy", Locale.ENGLISH).withZone(ZoneOffset.UTC);
 
     private final SubjectExtractor subjects = new SubjectExtractor();
 
@@ -37,9 +34,7 @@ public final class ExtractiveConsolidator implements Serializable {
         for (Segment seg : batch.getSegments()) {
             topic++;
             for (Observation o : seg.getObservations()) {
-                String body = o.getCompressedText() != null ? o.getCompressedText() : o.getText();
-                String text =
-                        "[" + formatDate(o.getEventTime()) + "] " + o.getSpeaker() + ": " + body;
+                String text = factText(o);
                 out.add(
                         MemoryRecord.newBuilder()
                                 .setMemoryId(memoryId(tenantId, userId, o.getId()))
@@ -70,8 +65,23 @@ public final class ExtractiveConsolidator implements Serializable {
         return out;
     }
 
+    /** The stored text of the fact an observation becomes (also what topic segmentation embeds). */
+    public static String factText(Observation o) {
+        String body = o.getCompressedText() != null ? o.getCompressedText() : o.getText();
+        return MemoryText.fact(o.getSpeaker(), body);
+    }
+
+    /**
+     * The fact as a reader sees it, dated ({@link MemoryText#dated}): what is embedded for the
+     * fact, and for topic segmentation, which hands the vector on.
+     */
+    public static String readerText(Observation o) {
+        return MemoryText.dated(o.getEventTime(), factText(o));
+    }
+
+    /** "Mon 8 May 2023" ({@link MemoryText#date}). */
     public static String formatDate(long epochMillis) {
-        return DATE.format(Instant.ofEpochMilli(epochMillis));
+        return MemoryText.date(epochMillis);
     }
 
     /** Stable id: 64-bit FNV-1a of tenant, user and source id. */

@@ -1,6 +1,9 @@
 package io.memflow.operators.longterm;
 
+import io.memflow.operators.embedding.Embedder;
+import io.memflow.operators.embedding.Vectors;
 import io.memflow.operators.retrieval.Retriever;
+import io.memflow.operators.text.MemoryText;
 import io.memflow.operators.text.Text;
 import io.memflow.schemas.ChangeType;
 import io.memflow.schemas.MemoryAnswer;
@@ -15,11 +18,9 @@ import java.io.Serializable;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
+import java.util.Objects;
 
 /**
  * Long-term memory (LightMem stage 3 with XMem usage and MemoryBank retention), pure logic over a
@@ -71,16 +72,15 @@ public final class LongTermMemory implements Serializable {
     }
 
     /**
-     * Sleep-time consolidation at event time {@code now}: supersede outdated facts, merge
-     * near-duplicates, archive the least retained past capacity.
+     * Sleep-time consolidation at event time {@code now}: update queues decide merges and
+     * supersessions for the memories new since the last run ({@link #update}); then the least
+     * retained are archived past capacity.
      */
     public List<MemoryChange> sleep(MemoryTable table, LongTermMeta meta, long now)
             throws Exception {
         List<MemoryChange> changes = new ArrayList<>();
         List<MemoryRecord> all = table.all();
-        long since = meta.getLastConsolidationTime();
-        changes.addAll(supersede(table, all, now));
-        changes.addAll(merge(table, all, since, now));
+        changes.addAll(update(table, all, meta.getLastConsolidationTime(), now));
         changes.addAll(archive(table, all, now));
         int active = 0;
         for (MemoryRecord r : all) {
@@ -95,117 +95,141 @@ public final class LongTermMemory implements Serializable {
         return changes;
     }
 
-    /** The newest fact per subject wins; older ones keep their text and get validTo. */
-    List<MemoryChange> supersede(MemoryTable table, List<MemoryRecord> all, long now)
-            throws Exception {
-        Map<String, List<MemoryRecord>> bySubject = new HashMap<>();
-        for (MemoryRecord r : all) {
-            if (r.getSubject() != null && r.getStatus() == MemoryStatus.ACTIVE) {
-                bySubject.computeIfAbsent(r.getSubject(), s -> new ArrayList<>()).add(r);
-            }
-        }
-        List<MemoryChange> changes = new ArrayList<>();
-        List<String> subjects = new ArrayList<>(bySubject.keySet());
-        subjects.sort(null);
-        for (String subject : subjects) {
-            List<MemoryRecord> facts = bySubject.get(subject);
-            if (facts.size() < 2) {
-                continue;
-            }
-            facts.sort(
-                    Comparator.comparing(MemoryRecord::getValidFrom)
-                            .thenComparing(MemoryRecord::getMemoryId));
-            MemoryRecord newest = facts.get(facts.size() - 1);
-            for (MemoryRecord old : facts.subList(0, facts.size() - 1)) {
-                if (old.getValidFrom().equals(newest.getValidFrom())) {
-                    continue; // same moment: not an update of one by the other
-                }
-                old.setStatus(MemoryStatus.SUPERSEDED);
-                old.setValidTo(newest.getValidFrom());
-                bump(old);
-                table.put(old);
-                changes.add(
-                        change(
-                                old,
-                                ChangeType.SUPERSEDE,
-                                now,
-                                List.of(newest.getMemoryId()),
-                                "newer fact for " + subject));
-            }
-        }
-        return changes;
-    }
-
     /**
-     * Merges memories new since the last run into an older active memory that says the same
-     * (term-set similarity at or above the threshold): the older one absorbs the provenance, the
-     * newer is marked MERGED. Nothing is deleted.
+     * LightMem's offline update, without an LLM. Each memory new since {@code since}, oldest first,
+     * gets its update queue ({@link UpdateQueues}: the 10 most similar of its 20 nearest older
+     * active memories) and is decided against that queue only:
+     *
+     * <ul>
+     *   <li><b>MERGE</b>: the most similar queue entry of the same speaker at similarity ≥ θ says
+     *       the same thing. The older memory absorbs the newer one's provenance (and its wording,
+     *       when that has more distinct terms; it is then re-embedded); the newer one is marked
+     *       MERGED. Nothing is deleted.
+     *   <li><b>SUPERSEDE</b>: queue entries that fill the same subject slot ({@code Ann|residence})
+     *       with an earlier {@code validFrom} are outdated by this one: they keep their text and
+     *       get {@code validTo}.
+     * </ul>
      */
-    List<MemoryChange> merge(MemoryTable table, List<MemoryRecord> all, long since, long now)
+    List<MemoryChange> update(MemoryTable table, List<MemoryRecord> all, long since, long now)
             throws Exception {
-        List<MemoryChange> changes = new ArrayList<>();
         List<MemoryRecord> active = new ArrayList<>();
         for (MemoryRecord r : all) {
             if (r.getStatus() == MemoryStatus.ACTIVE) {
                 active.add(r);
             }
         }
-        active.sort(
-                Comparator.comparing(MemoryRecord::getEventTime)
-                        .thenComparing(MemoryRecord::getMemoryId));
-        Map<String, Set<String>> terms = new HashMap<>();
+        active.sort(UpdateQueues.AGE);
+        List<MemoryRecord> fresh = new ArrayList<>();
         for (MemoryRecord r : active) {
-            terms.put(r.getMemoryId(), new HashSet<>(Text.terms(body(r.getText()))));
+            if (r.getEventTime().toEpochMilli() > since) {
+                fresh.add(r);
+            }
         }
-        Set<String> absorbed = new HashSet<>();
-        for (int i = 0; i < active.size(); i++) {
-            MemoryRecord newer = active.get(i);
-            if (newer.getEventTime().toEpochMilli() <= since
-                    || absorbed.contains(newer.getMemoryId())) {
+        UpdateQueues queues = new UpdateQueues();
+        List<MemoryChange> changes = new ArrayList<>();
+        for (MemoryRecord x : fresh) {
+            if (x.getStatus() != MemoryStatus.ACTIVE) {
+                continue; // merged into an older memory earlier in this run
+            }
+            active.removeIf(r -> r.getStatus() != MemoryStatus.ACTIVE);
+            List<UpdateQueues.Neighbor> queue = queues.queue(x, active);
+            MemoryRecord twin = null;
+            for (UpdateQueues.Neighbor n : queue) {
+                if (n.similarity() >= mergeThreshold
+                        && Objects.equals(n.record().getSpeaker(), x.getSpeaker())) {
+                    twin = n.record();
+                    break;
+                }
+            }
+            if (twin != null) {
+                changes.addAll(merge(table, queues, twin, x, now));
                 continue;
             }
-            for (int j = 0; j < i; j++) {
-                MemoryRecord older = active.get(j);
-                if (absorbed.contains(older.getMemoryId())) {
-                    continue;
-                }
-                if (jaccard(terms.get(newer.getMemoryId()), terms.get(older.getMemoryId()))
-                        >= mergeThreshold) {
-                    List<String> prov = new ArrayList<>(older.getSourceTurnIds());
-                    for (String t : newer.getSourceTurnIds()) {
-                        if (!prov.contains(t)) {
-                            prov.add(t);
-                        }
-                    }
-                    older.setSourceTurnIds(prov);
-                    older.setUsageCount(older.getUsageCount() + newer.getUsageCount());
-                    older.setStrength(older.getStrength() + 1.0);
-                    older.setEventTime(newer.getEventTime());
-                    bump(older);
-                    table.put(older);
+            if (x.getSubject() == null) {
+                continue;
+            }
+            for (UpdateQueues.Neighbor n : queue) {
+                MemoryRecord old = n.record();
+                if (x.getSubject().equals(old.getSubject())
+                        && old.getValidFrom().isBefore(x.getValidFrom())) {
+                    old.setStatus(MemoryStatus.SUPERSEDED);
+                    old.setValidTo(x.getValidFrom());
+                    bump(old);
+                    table.put(old);
                     changes.add(
                             change(
-                                    older,
-                                    ChangeType.MERGE,
+                                    old,
+                                    ChangeType.SUPERSEDE,
                                     now,
-                                    List.of(newer.getMemoryId()),
-                                    "absorbed a repeated statement"));
-                    newer.setStatus(MemoryStatus.MERGED);
-                    bump(newer);
-                    table.put(newer);
-                    changes.add(
-                            change(
-                                    newer,
-                                    ChangeType.MERGE,
-                                    now,
-                                    List.of(older.getMemoryId()),
-                                    "merged into an older memory"));
-                    absorbed.add(newer.getMemoryId());
-                    break;
+                                    List.of(x.getMemoryId()),
+                                    "newer fact for " + x.getSubject()));
                 }
             }
         }
         return changes;
+    }
+
+    /** {@code older} absorbs {@code newer}: one MERGE change for each. */
+    private List<MemoryChange> merge(
+            MemoryTable table,
+            UpdateQueues queues,
+            MemoryRecord older,
+            MemoryRecord newer,
+            long now)
+            throws Exception {
+        List<String> prov = new ArrayList<>(older.getSourceTurnIds());
+        for (String t : newer.getSourceTurnIds()) {
+            if (!prov.contains(t)) {
+                prov.add(t);
+            }
+        }
+        older.setSourceTurnIds(prov);
+        older.setUsageCount(older.getUsageCount() + newer.getUsageCount());
+        older.setStrength(older.getStrength() + 1.0);
+        older.setEventTime(newer.getEventTime());
+        // the fuller wording survives: a restatement that adds a detail keeps the detail
+        if (new HashSet<>(Text.terms(newer.getText())).size()
+                > new HashSet<>(Text.terms(older.getText())).size()) {
+            older.setText(newer.getText());
+            older.setTokenCount(Text.countTokens(newer.getText()));
+            reembed(older);
+            queues.invalidate(older);
+        }
+        bump(older);
+        table.put(older);
+        newer.setStatus(MemoryStatus.MERGED);
+        bump(newer);
+        table.put(newer);
+        return List.of(
+                change(
+                        older,
+                        ChangeType.MERGE,
+                        now,
+                        List.of(newer.getMemoryId()),
+                        "absorbed a repeated statement"),
+                change(
+                        newer,
+                        ChangeType.MERGE,
+                        now,
+                        List.of(older.getMemoryId()),
+                        "merged into an older memory"));
+    }
+
+    /**
+     * Gives a record whose text changed the embedding of its new (dated) text, so the stored vector
+     * always matches the text; without an embedder the stale vector is dropped instead.
+     */
+    void reembed(MemoryRecord r) {
+        Embedder e = retriever.embedder();
+        if (e == null) {
+            r.setEmbedding(null);
+            r.setEmbeddingScale(0f);
+            return;
+        }
+        float[] v = e.embed(MemoryText.dated(r));
+        float scale = Vectors.scale(v);
+        r.setEmbedding(Vectors.quantize(v, scale));
+        r.setEmbeddingScale(scale);
     }
 
     /** MemoryBank retention R = exp(-days since last use / S); the least retained go first. */
@@ -295,26 +319,8 @@ public final class LongTermMemory implements Serializable {
                 .build();
     }
 
-    static String body(String memoryText) {
-        int colon = memoryText.indexOf("] ");
-        return colon >= 0 ? memoryText.substring(colon + 2) : memoryText;
-    }
-
     private static void bump(MemoryRecord r) {
         r.setVersion(r.getVersion() + 1);
-    }
-
-    static double jaccard(Set<String> a, Set<String> b) {
-        if (a.isEmpty() || b.isEmpty()) {
-            return 0.0;
-        }
-        int inter = 0;
-        for (String x : a) {
-            if (b.contains(x)) {
-                inter++;
-            }
-        }
-        return (double) inter / (a.size() + b.size() - inter);
     }
 
     static MemoryChange change(

@@ -77,6 +77,19 @@ public class PosTokenScorer implements TokenScorer {
     }
 
     @Override
+    public boolean[] protectedWords(List<String> words) {
+        String[] tags = tags(words);
+        boolean[] out = new boolean[words.size()];
+        for (int i = 0; i < out.length; i++) {
+            String core = HeuristicTokenScorer.core(words.get(i));
+            out[i] =
+                    fallback.isProtected(words, i)
+                            || (!core.isEmpty() && ALWAYS_KEEP.contains(tags[i]));
+        }
+        return out;
+    }
+
+    @Override
     public boolean isProtected(List<String> words, int index) {
         if (fallback.isProtected(words, index)) {
             return true;

@@ -151,6 +151,8 @@ public final class SensoryFilter implements Serializable {
             return text.strip();
         }
         double[] scores = scorer.score(words);
+        // one call for all words: a tagging scorer tags the turn once, not once per word
+        boolean[] locked = scorer.protectedWords(words);
         Integer[] order = new Integer[words.size()];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
@@ -165,7 +167,7 @@ public final class SensoryFilter implements Serializable {
             if (kept <= target) {
                 break;
             }
-            if (scorer.isProtected(words, idx)) {
+            if (locked[idx]) {
                 continue;
             }
             int n = Text.countTokens(words.get(idx));

@@ -17,4 +17,13 @@ public interface TokenScorer extends Serializable {
 
     /** Numbers, dates, names and negations: deleting them changes what the turn says. */
     boolean isProtected(List<String> words, int index);
+
+    /** {@link #isProtected} for every word at once (a tagging scorer tags the turn only once). */
+    default boolean[] protectedWords(List<String> words) {
+        boolean[] out = new boolean[words.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = isProtected(words, i);
+        }
+        return out;
+    }
 }

@@ -10,10 +10,12 @@ import java.util.List;
 
 /**
  * Topic-aware short-term memory (LightMem stage 2), pure logic over {@link ShortTermState}.
- * Observations join the open segment until the topic shifts ({@link TopicBoundary}) or the session
- * changes; closed segments wait until the buffer holds {@code flushTokens} tokens or the user has
- * been silent for {@code idleGapMillis} of event time, then leave together as one {@link
- * SegmentBatch} for consolidation.
+ * Observations join the open run until the session changes, the buffer holds {@code flushTokens}
+ * tokens, or the user has been silent for {@code idleGapMillis} of event time (or the {@link
+ * TopicBoundary} cuts as a turn arrives). A closed run is split into topic segments where the
+ * boundary cuts it ({@link TopicBoundary#cuts}: LightMem's adaptive threshold needs the whole run,
+ * as LightMem segments its full sensory buffer); the segments wait for the flush and leave together
+ * as one {@link SegmentBatch} for consolidation.
  *
  * <p>Idle flushes are decided from event time carried by the data, not from when a timer fires: an
  * observation arriving after a long gap first flushes what was buffered, exactly as the idle timer
@@ -50,7 +52,7 @@ public final class ShortTermBuffer implements Serializable {
         boolean newSession =
                 s.getLastSessionId() != null && !s.getLastSessionId().equals(obs.getSessionId());
         if (open != null && (newSession || boundary.isBoundary(open, obs))) {
-            closeOpen(s);
+            closeOpen(key, s);
             open = null;
         }
         if (open == null) {
@@ -76,7 +78,7 @@ public final class ShortTermBuffer implements Serializable {
 
     /** Flushes everything buffered (idle timer or CONSOLIDATE_NOW); null when empty. */
     public SegmentBatch flush(String key, ShortTermState s, long time, String trigger) {
-        closeOpen(s);
+        closeOpen(key, s);
         if (s.getPending().isEmpty()) {
             return null;
         }
@@ -120,12 +122,41 @@ public final class ShortTermBuffer implements Serializable {
         return n;
     }
 
-    private static void closeOpen(ShortTermState s) {
-        if (s.getOpen() != null) {
-            List<Segment> pending = new ArrayList<>(s.getPending());
-            pending.add(s.getOpen());
-            s.setPending(pending);
-            s.setOpen(null);
+    /**
+     * Moves the open run to the pending segments, split where the boundary cuts it. Each topic
+     * segment is named after its first observation, so ids are stable on replay.
+     */
+    private void closeOpen(String key, ShortTermState s) {
+        Segment open = s.getOpen();
+        if (open == null) {
+            return;
         }
+        List<Observation> run = open.getObservations();
+        List<Segment> pending = new ArrayList<>(s.getPending());
+        int from = 0;
+        List<Integer> cuts = new ArrayList<>(boundary.cuts(run));
+        cuts.add(run.size());
+        for (int to : cuts) {
+            if (to <= from || to > run.size()) {
+                continue;
+            }
+            List<Observation> part = new ArrayList<>(run.subList(from, to));
+            int tokens = 0;
+            for (Observation o : part) {
+                tokens += o.getTokenCount();
+            }
+            pending.add(
+                    Segment.newBuilder(open)
+                            .setSegmentId(
+                                    from == 0
+                                            ? open.getSegmentId()
+                                            : key + "#" + part.get(0).getId())
+                            .setObservations(part)
+                            .setTokenCount(tokens)
+                            .build());
+            from = to;
+        }
+        s.setPending(pending);
+        s.setOpen(null);
     }
 }

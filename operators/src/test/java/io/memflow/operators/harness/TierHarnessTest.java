@@ -4,6 +4,7 @@ import static io.memflow.operators.TestData.obs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.memflow.operators.TestData;
+import io.memflow.operators.TestingEmbedder;
 import io.memflow.operators.consolidate.ExtractiveConsolidator;
 import io.memflow.operators.longterm.LongTermFunction;
 import io.memflow.operators.longterm.LongTermMemory;
@@ -12,6 +13,8 @@ import io.memflow.operators.retrieval.Retriever;
 import io.memflow.operators.sensory.HeuristicTokenScorer;
 import io.memflow.operators.sensory.SensoryFilter;
 import io.memflow.operators.sensory.SensoryFunction;
+import io.memflow.operators.shortterm.AdaptiveTopicBoundary;
+import io.memflow.operators.shortterm.AdaptiveTopicBoundaryTest;
 import io.memflow.operators.shortterm.ShortTermBuffer;
 import io.memflow.operators.shortterm.ShortTermFunction;
 import io.memflow.operators.shortterm.TopicBoundary;
@@ -183,6 +186,48 @@ class TierHarnessTest {
                                 assertThat(b.getBatch().getSegments().get(0).getObservations())
                                         .extracting(Observation::getId)
                                         .containsExactly("d1");
+                            });
+            assertThat(h.numKeyedStateEntries()).isZero();
+            assertThat(h.numEventTimeTimers()).isZero();
+        }
+    }
+
+    @Test
+    void shortTermCutsTopicsAdaptivelyAcrossRestore() throws Exception {
+        ShortTermBuffer buffer =
+                new ShortTermBuffer(
+                        512, HOUR / 2, new AdaptiveTopicBoundary(0.2, new TestingEmbedder()));
+        List<Observation> run = AdaptiveTopicBoundaryTest.dogThenJob();
+        OperatorSubtaskState snapshot;
+        try (var h = harness(new ShortTermFunction(buffer))) {
+            h.open();
+            for (Observation o : run.subList(0, 4)) {
+                h.processElement(in(o), o.getEventTime());
+            }
+            assertThat(values(h.getOutput(), MemoryInput.class)).isEmpty();
+            assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+            assertThat(h.numEventTimeTimers()).isEqualTo(1);
+            snapshot = h.snapshot(1, 2);
+        }
+        try (var h = harness(new ShortTermFunction(buffer))) {
+            h.initializeState(snapshot);
+            h.open();
+            for (Observation o : run.subList(4, 6)) {
+                h.processElement(in(o), o.getEventTime());
+            }
+            // the idle timer closes the run; the cut falls between the dog and the job
+            h.processWatermark(run.get(5).getEventTime() + HOUR / 2);
+            assertThat(values(h.getOutput(), MemoryInput.class))
+                    .singleElement()
+                    .satisfies(
+                            b -> {
+                                assertThat(b.getBatch().getSegments())
+                                        .extracting(Segment::getSegmentId)
+                                        .containsExactly(
+                                                TestData.KEY + "#d1", TestData.KEY + "#d4");
+                                assertThat(b.getBatch().getSegments().get(1).getObservations())
+                                        .extracting(Observation::getId)
+                                        .containsExactly("d4", "d5", "d6");
                             });
             assertThat(h.numKeyedStateEntries()).isZero();
             assertThat(h.numEventTimeTimers()).isZero();

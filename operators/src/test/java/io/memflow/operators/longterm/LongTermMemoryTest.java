@@ -4,8 +4,12 @@ import static io.memflow.operators.TestData.obs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.memflow.operators.TestData;
+import io.memflow.operators.TestingEmbedder;
+import io.memflow.operators.consolidate.ConsolidateFunction;
 import io.memflow.operators.consolidate.ExtractiveConsolidator;
+import io.memflow.operators.embedding.Vectors;
 import io.memflow.operators.retrieval.Retriever;
+import io.memflow.operators.text.MemoryText;
 import io.memflow.schemas.ChangeType;
 import io.memflow.schemas.MemoryAnswer;
 import io.memflow.schemas.MemoryChange;
@@ -15,6 +19,7 @@ import io.memflow.schemas.MemoryStatus;
 import io.memflow.schemas.internal.LongTermMeta;
 import io.memflow.schemas.internal.Segment;
 import io.memflow.schemas.internal.SegmentBatch;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -183,5 +188,70 @@ class LongTermMemoryTest {
                             assertThat(x.getType()).isEqualTo(ChangeType.ARCHIVE);
                             assertThat(x.getRecord().getSourceTurnIds()).containsExactly("d1");
                         });
+    }
+
+    @Test
+    void mergeKeepsTheFullerWordingAndReembedsIt() throws Exception {
+        TestingEmbedder embedder = new TestingEmbedder();
+        LongTermMemory dense = new LongTermMemory(5000, 0.9, new Retriever(embedder));
+        List<MemoryRecord> first =
+                batch(
+                        obs(
+                                "d1",
+                                "s1",
+                                "2024-03-04T10:00:00Z",
+                                "Ann",
+                                "I am allergic to peanuts and shellfish."));
+        ConsolidateFunction.embedAll(embedder, first);
+        dense.insert(table, meta, first);
+        dense.sleep(table, meta, Instant.parse("2024-03-04T12:00:00Z").toEpochMilli());
+        ByteBuffer before = table.get(first.get(0).getMemoryId()).getEmbedding().duplicate();
+
+        // same day, later session: the same statement with one more detail
+        List<MemoryRecord> second =
+                batch(
+                        obs(
+                                "d9",
+                                "s2",
+                                "2024-03-04T18:00:00Z",
+                                "Ann",
+                                "I am allergic to peanuts and shellfish, and kiwi too."));
+        ConsolidateFunction.embedAll(embedder, second);
+        dense.insert(table, meta, second);
+        List<MemoryChange> sleep =
+                dense.sleep(table, meta, Instant.parse("2024-03-04T20:00:00Z").toEpochMilli());
+
+        assertThat(sleep)
+                .extracting(MemoryChange::getType)
+                .containsExactly(ChangeType.MERGE, ChangeType.MERGE);
+        MemoryRecord survivor = table.get(first.get(0).getMemoryId());
+        assertThat(survivor.getText()).contains("kiwi");
+        assertThat(survivor.getSourceTurnIds()).containsExactly("d1", "d9");
+        // the stored vector is the embedding of the new text, not the old one
+        assertThat(survivor.getEmbedding()).isNotEqualTo(before);
+        float[] expected = embedder.embed(MemoryText.dated(survivor));
+        assertThat(survivor.getEmbedding())
+                .isEqualTo(Vectors.quantize(expected, Vectors.scale(expected)));
+        // and the changelog carries it
+        assertThat(sleep.get(0).getRecord().getEmbedding()).isEqualTo(survivor.getEmbedding());
+        assertThat(table.get(second.get(0).getMemoryId()).getStatus())
+                .isEqualTo(MemoryStatus.MERGED);
+    }
+
+    @Test
+    void theSameWordsFromAnotherSpeakerDoNotMerge() throws Exception {
+        TestingEmbedder embedder = new TestingEmbedder();
+        LongTermMemory dense = new LongTermMemory(5000, 0.9, new Retriever(embedder));
+        String said = "I love hiking in the Alps with my sister every summer near Zermatt.";
+        List<MemoryRecord> ann = batch(obs("d1", "s1", "2024-03-04T10:00:00Z", "Ann", said));
+        List<MemoryRecord> bob = batch(obs("d2", "s1", "2024-03-04T10:01:00Z", "Bob", said));
+        ConsolidateFunction.embedAll(embedder, ann);
+        ConsolidateFunction.embedAll(embedder, bob);
+        // twelve of thirteen terms shared: similar enough to merge, were it the same speaker
+        assertThat(new UpdateQueues().similarity(ann.get(0), bob.get(0))).isGreaterThan(0.9);
+        dense.insert(table, meta, ann);
+        dense.insert(table, meta, bob);
+        assertThat(dense.sleep(table, meta, Instant.parse("2024-03-04T12:00:00Z").toEpochMilli()))
+                .isEmpty();
     }
 }

@@ -95,8 +95,9 @@ class RetrieverTest {
     void rrfFusesRanksNotScores() {
         double[] fused = Retriever.fuse(new double[] {5.0, 0.0, 1.0}, new double[] {0.1, 0.9, 0.5});
         // doc 0: bm25 rank 1 + dense rank 3; doc 2: bm25 rank 2 + dense rank 2; doc 1: dense rank 1
-        assertThat(fused[0]).isEqualTo(1.0 / 61 + 1.0 / 63);
-        assertThat(fused[2]).isEqualTo(1.0 / 62 + 1.0 / 62);
-        assertThat(fused[1]).isEqualTo(1.0 / 61);
+        double w = Retriever.DENSE_WEIGHT;
+        assertThat(fused[0]).isEqualTo(1.0 / 61 + w / 63);
+        assertThat(fused[2]).isEqualTo(1.0 / 62 + w / 62);
+        assertThat(fused[1]).isEqualTo(w / 61);
     }
 }
