@@ -10,6 +10,7 @@ import io.memflow.operators.config.MemflowOptions;
 import io.memflow.operators.inference.InferenceSettings;
 import io.memflow.operators.inference.KvPool;
 import io.memflow.operators.inference.SharedEngines;
+import io.memflow.operators.text.MemoryText;
 import io.memflow.schemas.ConversationTurn;
 import io.memflow.schemas.MemoryAnswer;
 import io.memflow.schemas.MemoryChange;
@@ -228,7 +229,7 @@ public final class DemoRunner {
                     "  %-10s v%d %s  <- %s%s%n",
                     r.getStatus(),
                     r.getVersion(),
-                    r.getText(),
+                    MemoryText.dated(r),
                     String.join(",", r.getSourceTurnIds()),
                     validity);
         }
