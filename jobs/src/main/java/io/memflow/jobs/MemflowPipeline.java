@@ -2,10 +2,12 @@ package io.memflow.jobs;
 
 import io.memflow.operators.config.MemflowOptions;
 import io.memflow.operators.consolidate.ConsolidateFunction;
+import io.memflow.operators.consolidate.Consolidator;
 import io.memflow.operators.consolidate.ExtractiveConsolidator;
 import io.memflow.operators.inference.EpisodeFunction;
 import io.memflow.operators.inference.GenerateFunction;
 import io.memflow.operators.inference.InferenceSettings;
+import io.memflow.operators.inference.LlmSummaryConsolidator;
 import io.memflow.operators.ingest.DecodeValidateFunction;
 import io.memflow.operators.ingest.InputDecoder;
 import io.memflow.operators.ingest.PayloadTimestamps;
@@ -172,11 +174,15 @@ public final class MemflowPipeline {
                         .name("short-term")
                         .uid(Uids.SHORT_TERM);
 
+        InferenceSettings inference = InferenceSettings.of(conf);
+        Consolidator consolidator = new ExtractiveConsolidator();
+        if (inference != null && conf.get(MemflowOptions.LLM_SUMMARY)) {
+            consolidator = new LlmSummaryConsolidator(consolidator, inference);
+        }
         DataStream<MemoryInput> consolidated =
                 buffered.map(
                                 new ConsolidateFunction(
-                                        new ExtractiveConsolidator(),
-                                        conf.get(MemflowOptions.EMBEDDING_ENABLED)))
+                                        consolidator, conf.get(MemflowOptions.EMBEDDING_ENABLED)))
                         .returns(new AvroTypeInfo<>(MemoryInput.class))
                         .name("consolidate")
                         .uid(Uids.CONSOLIDATE);
@@ -200,7 +206,6 @@ public final class MemflowPipeline {
                         .uid(Uids.LONG_TERM);
         changelog.sinkTo(changes).name("memory-changes").uid(Uids.SINK_CHANGES);
         DataStream<MemoryAnswer> answered = changelog.getSideOutput(LongTermFunction.ANSWERS);
-        InferenceSettings inference = InferenceSettings.of(conf);
         if (inference != null) {
             answered = withInference(conf, inference, ordered, answered, key);
         }

@@ -190,6 +190,17 @@ public final class MemflowOptions {
                             "GGUF model for the inference operator; unset means answers carry"
                                     + " memories only.");
 
+    public static final ConfigOption<Boolean> LLM_SUMMARY =
+            key("memflow.consolidate.llm-summary")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "With a model configured, consolidation adds one LLM-written summary"
+                                    + " entry per short-term batch (one call per batch) to the"
+                                    + " extractive facts. Off by default: a base model's text has"
+                                    + " no place in long-term memory; use an instruction-tuned"
+                                    + " model.");
+
     public static final ConfigOption<Integer> KV_BUDGET =
             key("memflow.inference.kv-budget")
                     .intType()
@@ -293,6 +304,7 @@ public final class MemflowOptions {
                 RETRIEVAL_K,
                 EMBEDDING_ENABLED,
                 MODEL_PATH,
+                LLM_SUMMARY,
                 KV_BUDGET,
                 PREFILL_BLOCK,
                 EPISODES,

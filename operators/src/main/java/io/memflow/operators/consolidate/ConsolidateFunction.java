@@ -22,23 +22,29 @@ import org.apache.flink.api.common.functions.RichMapFunction;
 public class ConsolidateFunction extends RichMapFunction<MemoryInput, MemoryInput> {
     private static final long serialVersionUID = 1L;
 
-    private final ExtractiveConsolidator consolidator;
+    private final Consolidator consolidator;
     private final boolean embed;
 
     @Nullable private transient Embedder embedder;
 
-    public ConsolidateFunction(ExtractiveConsolidator consolidator) {
+    public ConsolidateFunction(Consolidator consolidator) {
         this(consolidator, false);
     }
 
-    public ConsolidateFunction(ExtractiveConsolidator consolidator, boolean embed) {
+    public ConsolidateFunction(Consolidator consolidator, boolean embed) {
         this.consolidator = consolidator;
         this.embed = embed;
     }
 
     @Override
-    public void open(OpenContext ctx) {
+    public void open(OpenContext ctx) throws Exception {
         embedder = embed ? MiniLmEmbedder.shared() : null;
+        consolidator.open();
+    }
+
+    @Override
+    public void close() {
+        consolidator.close();
     }
 
     @Override

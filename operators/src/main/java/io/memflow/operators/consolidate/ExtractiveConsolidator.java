@@ -8,7 +8,6 @@ import io.memflow.schemas.MemoryStatus;
 import io.memflow.schemas.internal.Observation;
 import io.memflow.schemas.internal.Segment;
 import io.memflow.schemas.internal.SegmentBatch;
-import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,11 +22,12 @@ import java.util.List;
  * replaying the same input yields the same ids. An embedding the short-term tier already computed
  * for the same text (topic segmentation) is carried over, so the text is not embedded twice.
  */
-public final class ExtractiveConsolidator implements Serializable {
+public final class ExtractiveConsolidator implements Consolidator {
     private static final long serialVersionUID = 1L;
 
     private final SubjectExtractor subjects = new SubjectExtractor();
 
+    @Override
     public List<MemoryRecord> consolidate(String tenantId, String userId, SegmentBatch batch) {
         List<MemoryRecord> out = new ArrayList<>();
         int topic = 0;

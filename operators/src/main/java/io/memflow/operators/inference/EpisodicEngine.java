@@ -273,6 +273,49 @@ public final class EpisodicEngine {
         return out;
     }
 
+    /**
+     * Greedy completion of {@code prompt} from an empty cache (BOS first when the model wants it),
+     * for one-off calls such as a consolidation summary; the prompt keeps its end when it is too
+     * long. Nothing is pooled.
+     */
+    public String complete(String prompt, int maxNewTokens) {
+        Tokenizer tok = model.tokenizer();
+        int ctx = model.config().contextLength();
+        int[] body = tok.encode(prompt, false);
+        int bos = tok.addBos() ? 1 : 0;
+        int room = Math.max(1, ctx - maxNewTokens - bos);
+        if (body.length > room) {
+            body = Arrays.copyOfRange(body, body.length - room, body.length);
+        }
+        int[] ids = new int[bos + body.length];
+        if (bos == 1) {
+            ids[0] = tok.vocabulary().bos();
+        }
+        System.arraycopy(body, 0, ids, bos, body.length);
+        int[] positions = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            positions[i] = i;
+        }
+        KvCache cache = model.newCache();
+        float[] logits = model.forward(ids, positions, cache, null);
+        int eos = tok.vocabulary().eos();
+        int[] out = new int[maxNewTokens];
+        int n = 0;
+        int pos = ids.length;
+        while (n < out.length) {
+            int next = argmax(logits);
+            if (next == eos) {
+                break;
+            }
+            out[n++] = next;
+            if (n == out.length || pos >= ctx) {
+                break;
+            }
+            logits = model.forward(new int[] {next}, new int[] {pos++}, cache, null);
+        }
+        return tok.decode(ids[ids.length - 1], Arrays.copyOf(out, n)).strip();
+    }
+
     /** Memories (best first, as many as fit) and the question, after the episode's context. */
     int[] answerPrompt(Tokenizer tok, String question, List<String> memories) {
         int[] tail = tok.encode("Question: " + question.strip() + "\nAnswer:", false);
