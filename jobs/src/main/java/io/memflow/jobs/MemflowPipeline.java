@@ -192,7 +192,7 @@ public final class MemflowPipeline {
                         conf.get(MemflowOptions.CAPACITY),
                         conf.get(MemflowOptions.MERGE_THRESHOLD),
                         conf.get(MemflowOptions.EMBEDDING_ENABLED)
-                                ? Retriever.hybrid()
+                                ? Retriever.hybrid(conf.get(MemflowOptions.DENSE_WEIGHT))
                                 : new Retriever());
         SingleOutputStreamOperator<MemoryChange> changelog =
                 DataStreamUtils.reinterpretAsKeyedStream(consolidated, key)

@@ -168,7 +168,7 @@ public class EvalCommand implements Callable<Integer> {
         }
         Retriever retriever =
                 options.get(MemflowOptions.EMBEDDING_ENABLED)
-                        ? Retriever.hybrid()
+                        ? Retriever.hybrid(options.get(MemflowOptions.DENSE_WEIGHT))
                         : new Retriever();
         int total = 0;
         for (Locomo.Conversation c : convs) {

@@ -26,8 +26,8 @@ import javax.annotation.Nullable;
  *   <li>Two rankings: BM25 over the memory texts, and (when an embedder is set) cosine between the
  *       question's and the memories' embeddings (stored int8 vectors; entries without one, such as
  *       short-term {@code stm:<turnId>} entries, are embedded on the fly). They are fused by
- *       weighted reciprocal rank, {@code sum w/(60 + rank)} (Cormack et al.; w = 1 for BM25, {@link
- *       #DENSE_WEIGHT} for dense), so neither score scale dominates.
+ *       weighted reciprocal rank, {@code sum w/(60 + rank)} (Cormack et al.; w = 1 for BM25, {@code
+ *       memflow.retrieval.dense-weight} for dense), so neither score scale dominates.
  *   <li>Time: a date or relative expression in the question ({@link TimeExpressions}, resolved
  *       against the query time) narrows the range. Memories whose event time lies in it rank before
  *       all others; the others only fill the remaining slots, so a range that holds nothing (or too
@@ -55,19 +55,22 @@ public final class Retriever implements Serializable {
     static final int RRF_K = 60;
 
     /**
-     * Weight of the dense ranking in the fusion (BM25's is 1). Exact words (names, objects, places)
-     * find a conversation's evidence better than MiniLM's sentence meaning does: DESIGN §6 measures
-     * BM25 at recall@10 0.56 and dense at 0.44 over the same LoCoMo chunks. On the dev file,
-     * halving the dense vote lifts memflow's recall@10 from 0.56 (equal votes) to 0.61; BM25 alone
-     * reaches 0.60 but loses the paraphrases the dense ranking brings in at k = 20.
+     * Default weight of the dense ranking in the fusion (BM25's is 1): equal votes, the standard
+     * reciprocal-rank fusion, not a value tuned on the evaluation data. On the LoCoMo dev file,
+     * halving the dense vote ({@code memflow.retrieval.dense-weight=0.5}) lifts recall@10 from 0.56
+     * to 0.61 (exact words find this data's evidence better than MiniLM's sentence meaning), but on
+     * the demo conversation it lets "Maya ... who lives in Chicago" outrank "we moved to Seattle"
+     * for "Where does Maya live now?": paraphrase matters for knowledge updates.
      */
-    static final double DENSE_WEIGHT = 0.5;
+    public static final double DENSE_WEIGHT = 1.0;
 
     /** Share of its score a superseded fact keeps: it stays visible, below its successor. */
     private static final double SUPERSEDED_WEIGHT = 0.5;
 
     /** Whether to use the dense ranking (the embedder itself is per JVM, not serialized). */
     private final boolean dense;
+
+    private final double denseWeight;
 
     @Nullable private transient Embedder embedder;
 
@@ -79,21 +82,33 @@ public final class Retriever implements Serializable {
     /** BM25 only (no model needed). */
     public Retriever() {
         this.dense = false;
+        this.denseWeight = 0;
     }
 
     /** Hybrid with the given embedder (tests, benchmarks); {@code null} means BM25 only. */
     public Retriever(@Nullable Embedder embedder) {
         this.dense = embedder != null;
         this.embedder = embedder;
+        this.denseWeight = DENSE_WEIGHT;
     }
 
     /** Hybrid BM25 + dense with the JVM's shared MiniLM, loaded on first use. */
     public static Retriever hybrid() {
-        return new Retriever(true);
+        return hybrid(DENSE_WEIGHT);
     }
 
-    private Retriever(boolean dense) {
+    /** Like {@link #hybrid()}, the dense ranking's vote weighted {@code denseWeight}. */
+    public static Retriever hybrid(double denseWeight) {
+        if (!(denseWeight >= 0)) {
+            throw new IllegalArgumentException(
+                    "memflow.retrieval.dense-weight must be >= 0, was " + denseWeight);
+        }
+        return new Retriever(true, denseWeight);
+    }
+
+    private Retriever(boolean dense, double denseWeight) {
         this.dense = dense;
+        this.denseWeight = denseWeight;
     }
 
     public boolean isDense() {
@@ -125,7 +140,7 @@ public final class Retriever implements Serializable {
             docs.add(new Doc(r, Text.terms(MemoryText.dated(r))));
         }
         double[] lexical = bm25(Text.terms(question), docs);
-        double[] scores = fuse(lexical, denseScores(question, docs));
+        double[] scores = fuse(lexical, denseScores(question, docs), denseWeight);
 
         Map<String, Integer> activeBySubject = new HashMap<>();
         for (int i = 0; i < docs.size(); i++) {
@@ -237,16 +252,16 @@ public final class Retriever implements Serializable {
 
     /**
      * Weighted reciprocal-rank fusion of the BM25 ranking (only docs sharing a term) and the dense
-     * ranking (all docs, weight {@link #DENSE_WEIGHT}); without a dense ranking, the BM25 scores
+     * ranking (all docs, weight {@code denseWeight}); without a dense ranking, the BM25 scores
      * themselves.
      */
-    static double[] fuse(double[] lexical, @Nullable double[] dense) {
+    static double[] fuse(double[] lexical, @Nullable double[] dense, double denseWeight) {
         if (dense == null) {
             return lexical;
         }
         double[] out = new double[lexical.length];
         addRanks(out, lexical, true, 1.0);
-        addRanks(out, dense, false, DENSE_WEIGHT);
+        addRanks(out, dense, false, denseWeight);
         return out;
     }
 

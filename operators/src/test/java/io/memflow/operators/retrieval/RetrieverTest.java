@@ -93,7 +93,11 @@ class RetrieverTest {
 
     @Test
     void rrfFusesRanksNotScores() {
-        double[] fused = Retriever.fuse(new double[] {5.0, 0.0, 1.0}, new double[] {0.1, 0.9, 0.5});
+        double[] fused =
+                Retriever.fuse(
+                        new double[] {5.0, 0.0, 1.0},
+                        new double[] {0.1, 0.9, 0.5},
+                        Retriever.DENSE_WEIGHT);
         // doc 0: bm25 rank 1 + dense rank 3; doc 2: bm25 rank 2 + dense rank 2; doc 1: dense rank 1
         double w = Retriever.DENSE_WEIGHT;
         assertThat(fused[0]).isEqualTo(1.0 / 61 + w / 63);
