@@ -9,6 +9,7 @@ import io.memflow.serving.epicache.PatchedPromptScorer;
 import io.memflow.serving.epicache.TextEmbedder;
 import io.memflow.serving.kvcache.KvCache;
 import io.memflow.serving.model.LlamaModel;
+import io.memflow.serving.sampling.Sampler;
 import io.memflow.serving.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,6 +31,9 @@ import java.util.List;
  * own utterance windows, latest first, so routing still picks what the question is about.
  */
 public final class EpisodicEngine {
+    /** Greedy decoding: answers must repeat exactly after a cache is rebuilt. */
+    private static final Sampler GREEDY = Sampler.create(0f, 0f, 0L);
+
     private final LlamaModel model;
     private final TextEmbedder embedder;
     private final InferenceSettings settings;
@@ -219,7 +223,7 @@ public final class EpisodicEngine {
         int n = 0;
         int pos = start + prompt.length;
         while (n < out.length) {
-            int next = argmax(logits);
+            int next = GREEDY.sample(logits);
             if (next == eos) {
                 break;
             }
@@ -303,7 +307,7 @@ public final class EpisodicEngine {
         int n = 0;
         int pos = ids.length;
         while (n < out.length) {
-            int next = argmax(logits);
+            int next = GREEDY.sample(logits);
             if (next == eos) {
                 break;
             }
@@ -384,16 +388,6 @@ public final class EpisodicEngine {
             l.add(i);
         }
         return l;
-    }
-
-    static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     private static double cosine(float[] a, List<Float> b) {
