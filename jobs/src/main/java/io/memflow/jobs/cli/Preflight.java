@@ -13,6 +13,20 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 final class Preflight {
     private Preflight() {}
 
+    /** A configured model must be a readable file, or the job would fail on every restart. */
+    static void checkModel(org.apache.flink.configuration.ReadableConfig conf) {
+        String model =
+                conf.getOptional(io.memflow.operators.config.MemflowOptions.MODEL_PATH).orElse("");
+        if (!model.isBlank() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(model))) {
+            throw new CliException(
+                    "memflow.inference.model-path "
+                            + model
+                            + " is not a readable file. Point it at a GGUF model (e.g."
+                            + " -Dmemflow.inference.model-path=../shared/data/models/stories260K.gguf)"
+                            + " or leave it unset to answer with memories only.");
+        }
+    }
+
     static void checkTopics(String bootstrap, List<String> topics) throws Exception {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

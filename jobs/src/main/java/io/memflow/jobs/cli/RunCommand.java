@@ -62,6 +62,7 @@ public class RunCommand implements Callable<Integer> {
         if (savepoint != null) {
             conf.setString("execution.state-recovery.path", savepoint);
         }
+        Preflight.checkModel(conf);
         String bootstrap = conf.get(MemflowOptions.BOOTSTRAP_SERVERS);
         List<String> topics = new ArrayList<>(KafkaEndpoints.inputTopics(conf));
         topics.addAll(KafkaEndpoints.outputTopics(conf));
