@@ -1,6 +1,10 @@
 package io.memflow.operators;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.memflow.schemas.internal.Observation;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 
 /** Builders for test inputs. */
@@ -10,6 +14,15 @@ public final class TestData {
     public static final String KEY = TENANT + "|" + USER;
 
     private TestData() {}
+
+    /** ../shared's stories260K.gguf; a missing file fails the test, never skips it. */
+    public static Path storiesModel() {
+        String shared = System.getProperty("memflow.shared.dir");
+        assertThat(shared).as("system property memflow.shared.dir (set by the build)").isNotNull();
+        Path p = Path.of(shared, "data", "models", "stories260K.gguf");
+        assertThat(Files.isRegularFile(p)).as(p + " (shared test data)").isTrue();
+        return p;
+    }
 
     public static Observation obs(
             String id, String session, String time, String speaker, String text) {

@@ -2,10 +2,10 @@ package io.memflow.jobs.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.memflow.jobs.SharedData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -16,10 +16,7 @@ import org.junit.jupiter.api.Test;
 class DemoITCase {
     @Test
     void demoWithAModelAnswersEveryQuestionWithGeneratedText() throws Exception {
-        String shared = System.getProperty("memflow.shared.dir");
-        assertThat(shared).as("system property memflow.shared.dir (set by the build)").isNotNull();
-        Path model = Path.of(shared, "data", "models", "stories260K.gguf");
-        assertThat(Files.isRegularFile(model)).as(model + " (shared test data)").isTrue();
+        Path model = SharedData.storiesModel();
 
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         int rc;

@@ -12,7 +12,6 @@ import io.memflow.schemas.RetrievedMemory;
 import io.memflow.schemas.internal.InferenceRequest;
 import io.memflow.schemas.internal.MemoryInput;
 import io.memflow.schemas.internal.Observation;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,10 +34,7 @@ class EpisodeFunctionHarnessTest {
 
     @BeforeAll
     static void model() {
-        String shared = System.getProperty("memflow.shared.dir");
-        assertThat(shared).as("system property memflow.shared.dir (set by the build)").isNotNull();
-        Path path = Path.of(shared, "data", "models", "stories260K.gguf");
-        assertThat(Files.isRegularFile(path)).as(path + " (shared test data)").isTrue();
+        Path path = TestData.storiesModel();
         settings = new InferenceSettings(path.toString(), 40, 32, 2, 8, 64L << 20, 64, 1);
     }
 

@@ -2,13 +2,13 @@ package io.memflow.operators.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.memflow.operators.TestData;
 import io.memflow.schemas.internal.EpisodeMeta;
 import io.memflow.serving.epicache.HashingEmbedder;
 import io.memflow.serving.epicache.LayerBudgets;
 import io.memflow.serving.kernels.Kernels;
 import io.memflow.serving.kvcache.KvCache;
 import io.memflow.serving.model.LlamaModel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,10 +23,7 @@ class EpisodicEngineTest {
 
     @BeforeAll
     static void load() throws Exception {
-        String shared = System.getProperty("memflow.shared.dir");
-        assertThat(shared).as("system property memflow.shared.dir (set by the build)").isNotNull();
-        Path path = Path.of(shared, "data", "models", "stories260K.gguf");
-        assertThat(Files.isRegularFile(path)).as(path + " (shared test data)").isTrue();
+        Path path = TestData.storiesModel();
         model = LlamaModel.load(path, 1, Kernels.preferred());
         settings = new InferenceSettings(path.toString(), 40, 32, 3, 12, 64L << 20, 64, 1);
     }

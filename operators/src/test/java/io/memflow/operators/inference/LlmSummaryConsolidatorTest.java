@@ -10,7 +10,6 @@ import io.memflow.schemas.MemoryRecord;
 import io.memflow.schemas.internal.Observation;
 import io.memflow.schemas.internal.Segment;
 import io.memflow.schemas.internal.SegmentBatch;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,10 +18,7 @@ import org.junit.jupiter.api.Test;
 class LlmSummaryConsolidatorTest {
 
     static InferenceSettings settings() {
-        String shared = System.getProperty("memflow.shared.dir");
-        assertThat(shared).as("system property memflow.shared.dir (set by the build)").isNotNull();
-        Path path = Path.of(shared, "data", "models", "stories260K.gguf");
-        assertThat(Files.isRegularFile(path)).as(path + " (shared test data)").isTrue();
+        Path path = TestData.storiesModel();
         return new InferenceSettings(path.toString(), 40, 32, 2, 8, 64L << 20, 64, 1);
     }
 
