@@ -39,6 +39,7 @@ public final class EpisodicEngine {
     private final InferenceSettings settings;
     private final int[] layerBudgets;
     private final KvPool pool;
+    private final EpiCacheConfig config;
     private final EpiCache epiCache;
     private final int promptCap;
     private final int questionCap;
@@ -78,13 +79,11 @@ public final class EpisodicEngine {
                             + ctx
                             + " positions; lower it");
         }
-        this.epiCache =
-                new EpiCache(
-                        model,
-                        embedder,
-                        EpiCacheConfig.defaults(settings.budget(), settings.block())
-                                .withEpisodes(settings.episodes())
-                                .withPromptTokens(promptCap));
+        this.config =
+                EpiCacheConfig.defaults(settings.budget(), settings.block())
+                        .withEpisodes(settings.episodes())
+                        .withPromptTokens(promptCap);
+        this.epiCache = new EpiCache(model, embedder, config);
     }
 
     public LlamaModel model() {
@@ -123,7 +122,7 @@ public final class EpisodicEngine {
         }
         int cap = model.config().contextLength() - reserve() - (tok.addBos() ? 1 : 0);
         List<Episode> episodes = epiCache.episodes(utterances);
-        int window = EpiCacheConfig.defaults(1, 1).window();
+        int window = config.window();
         List<EpisodeMeta> out = new ArrayList<>();
         for (Episode e : episodes) {
             int[] context;
@@ -210,42 +209,18 @@ public final class EpisodicEngine {
             }
         }
         int[] prompt = answerPrompt(tok, question, memories);
-        int[] positions = new int[prompt.length];
-        for (int i = 0; i < prompt.length; i++) {
-            positions[i] = start + i;
-        }
-        float[] logits = model.forward(prompt, positions, cache, null);
+        float[] logits = model.forward(prompt, range(start, prompt.length), cache, null);
         prefilled += prompt.length;
         long t1 = System.nanoTime();
-
-        int eos = tok.vocabulary().eos();
-        int[] out = new int[settings.maxNewTokens()];
-        int n = 0;
-        int pos = start + prompt.length;
-        while (n < out.length) {
-            int next = GREEDY.sample(logits);
-            if (next == eos) {
-                break;
-            }
-            out[n++] = next;
-            if (n == out.length || pos >= model.config().contextLength()) {
-                break;
-            }
-            logits = model.forward(new int[] {next}, new int[] {pos}, cache, null);
-            pos++;
-        }
+        Decoded d = decode(logits, cache, start + prompt.length, settings.maxNewTokens());
         long t2 = System.nanoTime();
         if (episode != null) {
-            int[] used = new int[pos - start];
-            for (int i = 0; i < used.length; i++) {
-                used[i] = start + i;
-            }
-            cache.drop(used);
+            cache.drop(range(start, d.nextPosition() - start));
             if (pool.get(cacheKey) == cache) { // still pooled: shrink it back and re-account it
                 pool.replace(cacheKey, compact(cache));
             }
         }
-        int[] generated = Arrays.copyOf(out, n);
+        int[] generated = d.tokens();
         String text =
                 tok.decode(prompt.length > 0 ? prompt[prompt.length - 1] : -1, generated).strip();
         return new Generation(
@@ -254,9 +229,45 @@ public final class EpisodicEngine {
                 rebuilt,
                 prefilled,
                 t1 - t0,
-                n,
+                generated.length,
                 t2 - t1,
                 episode == null ? -1 : episode.getId());
+    }
+
+    /** Tokens generated, and the first position nothing was written to. */
+    private record Decoded(int[] tokens, int nextPosition) {}
+
+    /**
+     * Greedy decoding after a prompt whose last logits are {@code logits}: feeds each token back at
+     * {@code position}, {@code position + 1}, ... until EOS, {@code max} tokens or the context end.
+     */
+    private Decoded decode(float[] logits, KvCache cache, int position, int max) {
+        int eos = model.tokenizer().vocabulary().eos();
+        int[] out = new int[max];
+        int n = 0;
+        int pos = position;
+        while (n < max) {
+            int next = GREEDY.sample(logits);
+            if (next == eos) {
+                break;
+            }
+            out[n++] = next;
+            if (n == max || pos >= model.config().contextLength()) {
+                break;
+            }
+            logits = model.forward(new int[] {next}, new int[] {pos}, cache, null);
+            pos++;
+        }
+        return new Decoded(Arrays.copyOf(out, n), pos);
+    }
+
+    /** Positions {@code from, from + 1, ..., from + n - 1}. */
+    private static int[] range(int from, int n) {
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = from + i;
+        }
+        return r;
     }
 
     /**
@@ -296,28 +307,10 @@ public final class EpisodicEngine {
             ids[0] = tok.vocabulary().bos();
         }
         System.arraycopy(body, 0, ids, bos, body.length);
-        int[] positions = new int[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            positions[i] = i;
-        }
         KvCache cache = model.newCache();
-        float[] logits = model.forward(ids, positions, cache, null);
-        int eos = tok.vocabulary().eos();
-        int[] out = new int[maxNewTokens];
-        int n = 0;
-        int pos = ids.length;
-        while (n < out.length) {
-            int next = GREEDY.sample(logits);
-            if (next == eos) {
-                break;
-            }
-            out[n++] = next;
-            if (n == out.length || pos >= ctx) {
-                break;
-            }
-            logits = model.forward(new int[] {next}, new int[] {pos++}, cache, null);
-        }
-        return tok.decode(ids[ids.length - 1], Arrays.copyOf(out, n)).strip();
+        float[] logits = model.forward(ids, range(0, ids.length), cache, null);
+        int[] out = decode(logits, cache, ids.length, maxNewTokens).tokens();
+        return tok.decode(ids[ids.length - 1], out).strip();
     }
 
     /** Memories (best first, as many as fit) and the question, after the episode's context. */
