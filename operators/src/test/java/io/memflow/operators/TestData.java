@@ -2,10 +2,12 @@ package io.memflow.operators;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.memflow.schemas.internal.MemoryInput;
 import io.memflow.schemas.internal.Observation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 
 /** Builders for test inputs. */
 public final class TestData {
@@ -39,5 +41,21 @@ public final class TestData {
                 .setRawTokenCount(io.memflow.operators.text.Text.countTokens(text))
                 .setEventTime(Instant.parse(time).toEpochMilli())
                 .build();
+    }
+
+    /** The tiers' envelope for the test user at {@code time}, nothing set yet. */
+    public static MemoryInput.Builder envelope(long time) {
+        return MemoryInput.newBuilder()
+                .setKey(KEY)
+                .setTenantId(TENANT)
+                .setUserId(USER)
+                .setEventTime(time)
+                .setCandidates(List.of())
+                .setPending(List.of());
+    }
+
+    /** {@code o} in the tiers' envelope. */
+    public static MemoryInput input(Observation o) {
+        return envelope(o.getEventTime()).setObservation(o).build();
     }
 }

@@ -56,11 +56,7 @@ public final class MemoryStateDescriptors {
     public static ValueStateDescriptor<SensoryState> sensory() {
         ValueStateDescriptor<SensoryState> d =
                 new ValueStateDescriptor<>(SENSORY, new AvroTypeInfo<>(SensoryState.class));
-        d.enableTimeToLive(
-                StateTtlConfig.newBuilder(SENSORY_TTL)
-                        .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                        .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                        .build());
+        d.enableTimeToLive(ttl(SENSORY_TTL));
         return d;
     }
 
@@ -82,14 +78,14 @@ public final class MemoryStateDescriptors {
         ListStateDescriptor<Observation> d =
                 new ListStateDescriptor<>(
                         INFERENCE_UTTERANCES, new AvroTypeInfo<>(Observation.class));
-        d.enableTimeToLive(inferenceTtl());
+        d.enableTimeToLive(ttl(INFERENCE_TTL));
         return d;
     }
 
     /** Utterances the user said in total; the list above keeps only the newest. */
     public static ValueStateDescriptor<Long> inferenceSeen() {
         ValueStateDescriptor<Long> d = new ValueStateDescriptor<>(INFERENCE_SEEN, Types.LONG);
-        d.enableTimeToLive(inferenceTtl());
+        d.enableTimeToLive(ttl(INFERENCE_TTL));
         return d;
     }
 
@@ -98,7 +94,7 @@ public final class MemoryStateDescriptors {
         ValueStateDescriptor<EpisodeState> d =
                 new ValueStateDescriptor<>(
                         INFERENCE_EPISODES, new AvroTypeInfo<>(EpisodeState.class));
-        d.enableTimeToLive(inferenceTtl());
+        d.enableTimeToLive(ttl(INFERENCE_TTL));
         return d;
     }
 
@@ -107,8 +103,9 @@ public final class MemoryStateDescriptors {
         return new ListStateDescriptor<>(INFERENCE_PENDING, new AvroTypeInfo<>(MemoryAnswer.class));
     }
 
-    private static StateTtlConfig inferenceTtl() {
-        return StateTtlConfig.newBuilder(INFERENCE_TTL)
+    /** Expires a state {@code after} its last write; an expired value is never returned. */
+    private static StateTtlConfig ttl(Duration after) {
+        return StateTtlConfig.newBuilder(after)
                 .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
                 .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
                 .build();

@@ -1,5 +1,7 @@
 package io.memflow.operators.harness;
 
+import static io.memflow.operators.TestData.envelope;
+import static io.memflow.operators.TestData.input;
 import static io.memflow.operators.TestData.obs;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -54,13 +56,10 @@ class TierHarnessTest {
                 new KeyedProcessOperator<>(f), MemoryInput::getKey, Types.STRING);
     }
 
-    static MemoryInput in(Observation o) {
-        return base(o.getEventTime()).setObservation(o).build();
-    }
-
     static MemoryInput control(String time, ControlType type) {
         long t = Instant.parse(time).toEpochMilli();
-        return base(t).setControl(
+        return envelope(t)
+                .setControl(
                         ControlCommand.newBuilder()
                                 .setCommandId("c-" + t)
                                 .setTenantId(TestData.TENANT)
@@ -73,7 +72,8 @@ class TierHarnessTest {
 
     static MemoryInput query(String time, String text) {
         long t = Instant.parse(time).toEpochMilli();
-        return base(t).setQuery(
+        return envelope(t)
+                .setQuery(
                         MemoryQuery.newBuilder()
                                 .setQueryId("q-" + t)
                                 .setTenantId(TestData.TENANT)
@@ -82,16 +82,6 @@ class TierHarnessTest {
                                 .setQueryTime(Instant.ofEpochMilli(t))
                                 .build())
                 .build();
-    }
-
-    static MemoryInput.Builder base(long time) {
-        return MemoryInput.newBuilder()
-                .setKey(TestData.KEY)
-                .setTenantId(TestData.TENANT)
-                .setUserId(TestData.USER)
-                .setEventTime(time)
-                .setCandidates(List.of())
-                .setPending(List.of());
     }
 
     static <T> List<T> values(ConcurrentLinkedQueue<Object> output, Class<T> type) {
@@ -111,7 +101,7 @@ class TierHarnessTest {
         try (var h = harness(new SensoryFunction(filter))) {
             h.open();
             h.processElement(
-                    in(
+                    input(
                             obs(
                                     "d1",
                                     "s1",
@@ -120,7 +110,7 @@ class TierHarnessTest {
                                     "I adopted a beagle named Pepper.")),
                     1);
             h.processElement(
-                    in(obs("d2", "s1", "2024-03-04T10:01:00Z", "Ann", "haha ok thanks!")), 2);
+                    input(obs("d2", "s1", "2024-03-04T10:01:00Z", "Ann", "haha ok thanks!")), 2);
             assertThat(values(h.getOutput(), MemoryInput.class))
                     .singleElement()
                     .satisfies(
@@ -135,7 +125,7 @@ class TierHarnessTest {
             h.open();
             // the ring survived: the same statement again is a near-duplicate
             h.processElement(
-                    in(
+                    input(
                             obs(
                                     "d3",
                                     "s2",
@@ -157,7 +147,7 @@ class TierHarnessTest {
         OperatorSubtaskState snapshot;
         try (var h = harness(new ShortTermFunction(buffer))) {
             h.open();
-            h.processElement(in(a), a.getEventTime());
+            h.processElement(input(a), a.getEventTime());
             h.processElement(query("2024-03-04T10:05:00Z", "where?"), a.getEventTime() + 1);
             // the query carries the buffered turn; nothing is flushed yet
             List<MemoryInput> out = values(h.getOutput(), MemoryInput.class);
@@ -202,7 +192,7 @@ class TierHarnessTest {
         try (var h = harness(new ShortTermFunction(buffer))) {
             h.open();
             for (Observation o : run.subList(0, 4)) {
-                h.processElement(in(o), o.getEventTime());
+                h.processElement(input(o), o.getEventTime());
             }
             assertThat(values(h.getOutput(), MemoryInput.class)).isEmpty();
             assertThat(h.numKeyedStateEntries()).isEqualTo(1);
@@ -213,7 +203,7 @@ class TierHarnessTest {
             h.initializeState(snapshot);
             h.open();
             for (Observation o : run.subList(4, 6)) {
-                h.processElement(in(o), o.getEventTime());
+                h.processElement(input(o), o.getEventTime());
             }
             // the idle timer closes the run; the cut falls between the dog and the job
             h.processWatermark(run.get(5).getEventTime() + HOUR / 2);
@@ -293,7 +283,7 @@ class TierHarnessTest {
             h.open();
             MemoryInput late = query("2024-03-04T10:05:00Z", "where?");
             MemoryInput early =
-                    in(obs("d1", "s1", "2024-03-04T10:00:00Z", "Ann", "I live in Boston."));
+                    input(obs("d1", "s1", "2024-03-04T10:00:00Z", "Ann", "I live in Boston."));
             h.processElement(late, late.getEventTime());
             h.processElement(early, early.getEventTime());
             assertThat(values(h.getOutput(), MemoryInput.class)).isEmpty();
@@ -317,7 +307,7 @@ class TierHarnessTest {
                         .setFlushTime(o.getEventTime())
                         .setTrigger("tokens")
                         .build();
-        return base(o.getEventTime())
+        return envelope(o.getEventTime())
                 .setCandidates(c.consolidate(TestData.TENANT, TestData.USER, b))
                 .build();
     }

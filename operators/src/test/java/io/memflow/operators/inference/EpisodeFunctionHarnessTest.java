@@ -1,5 +1,7 @@
 package io.memflow.operators.inference;
 
+import static io.memflow.operators.TestData.envelope;
+import static io.memflow.operators.TestData.input;
 import static io.memflow.operators.TestData.obs;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,7 +13,6 @@ import io.memflow.schemas.MemoryStatus;
 import io.memflow.schemas.RetrievedMemory;
 import io.memflow.schemas.internal.InferenceRequest;
 import io.memflow.schemas.internal.MemoryInput;
-import io.memflow.schemas.internal.Observation;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -48,13 +49,10 @@ class EpisodeFunctionHarnessTest {
                 Types.STRING);
     }
 
-    static MemoryInput in(Observation o) {
-        return base(o.getEventTime()).setObservation(o).build();
-    }
-
     static MemoryInput forget(String time) {
         long t = Instant.parse(time).toEpochMilli();
-        return base(t).setControl(
+        return envelope(t)
+                .setControl(
                         ControlCommand.newBuilder()
                                 .setCommandId("f")
                                 .setTenantId(TestData.TENANT)
@@ -63,16 +61,6 @@ class EpisodeFunctionHarnessTest {
                                 .setIssuedAt(Instant.ofEpochMilli(t))
                                 .build())
                 .build();
-    }
-
-    static MemoryInput.Builder base(long time) {
-        return MemoryInput.newBuilder()
-                .setKey(TestData.KEY)
-                .setTenantId(TestData.TENANT)
-                .setUserId(TestData.USER)
-                .setEventTime(time)
-                .setCandidates(List.of())
-                .setPending(List.of());
     }
 
     static MemoryAnswer answer(String id, String time, String question) {
@@ -126,7 +114,7 @@ class EpisodeFunctionHarnessTest {
             String time = String.format("2024-03-04T10:%02d:00Z", i);
             h.processElement1(
                     new StreamRecord<>(
-                            in(obs("d" + i, "s1", time, i % 2 == 0 ? "Ann" : "Ben", lines[i])),
+                            input(obs("d" + i, "s1", time, i % 2 == 0 ? "Ann" : "Ben", lines[i])),
                             Instant.parse(time).toEpochMilli()));
         }
     }
@@ -181,7 +169,7 @@ class EpisodeFunctionHarnessTest {
             // a new utterance makes the next question rebuild the set under a new version
             h.processElement1(
                     new StreamRecord<>(
-                            in(obs("d9", "s2", "2024-03-06T10:00:00Z", "Ann", "Pepper swam.")),
+                            input(obs("d9", "s2", "2024-03-06T10:00:00Z", "Ann", "Pepper swam.")),
                             Instant.parse("2024-03-06T10:00:00Z").toEpochMilli()));
             long later = Instant.parse("2024-03-06T11:00:00Z").toEpochMilli();
             h.processElement2(
