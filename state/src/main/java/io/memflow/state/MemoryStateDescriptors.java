@@ -3,6 +3,7 @@ package io.memflow.state;
 import io.memflow.schemas.MemoryAnswer;
 import io.memflow.schemas.MemoryRecord;
 import io.memflow.schemas.internal.EpisodeState;
+import io.memflow.schemas.internal.KeyClock;
 import io.memflow.schemas.internal.LongTermMeta;
 import io.memflow.schemas.internal.Observation;
 import io.memflow.schemas.internal.PendingInputs;
@@ -36,21 +37,65 @@ public final class MemoryStateDescriptors {
     public static final String INFERENCE_EPISODES = "inference-episodes";
     public static final String INFERENCE_PENDING = "inference-pending-answers";
 
+    // Added with per-user time: new names, so savepoints of the job-wide watermark era restore
+    // (the states are simply absent there and start empty).
+    public static final String EVENT_ORDER_CLOCK = "event-order-clock";
+    public static final String SHORT_TERM_IDLE_TIMER = "short-term-idle-timer";
+    public static final String LONG_TERM_SLEEP_TIMER = "long-term-sleep-timer";
+    public static final String INFERENCE_CLOCK = "inference-clock";
+
     /**
      * A user silent this long loses the inference tier's utterances and episodes. They only feed
      * the KV caches of generated answers; the memories themselves are in the long-term tier.
      */
     public static final Duration INFERENCE_TTL = Duration.ofDays(30);
 
+    /** A user silent this long gets a fresh clock in the ordering operator. */
+    public static final Duration CLOCK_TTL = Duration.ofDays(30);
+
     /** A user silent this long loses the sensory ring; it only guards against near-duplicates. */
     public static final Duration SENSORY_TTL = Duration.ofDays(7);
 
     private MemoryStateDescriptors() {}
 
-    /** Inputs waiting for the watermark, by event time; each entry dies when its timer fires. */
+    /**
+     * Inputs waiting for the user's own clock to pass them, by event time; each entry dies when the
+     * clock or the quiet-release timer releases it.
+     */
     public static MapStateDescriptor<Long, PendingInputs> eventOrder() {
         return new MapStateDescriptor<>(
                 EVENT_ORDER, Types.LONG, new AvroTypeInfo<>(PendingInputs.class));
+    }
+
+    /**
+     * The user's own event-time clock. Dies with FORGET_USER, or by TTL after {@link #CLOCK_TTL} of
+     * silence (a user back after that starts a fresh clock, which only matters for inputs older
+     * than the ones they sent before).
+     */
+    public static ValueStateDescriptor<KeyClock> eventOrderClock() {
+        ValueStateDescriptor<KeyClock> d =
+                new ValueStateDescriptor<>(EVENT_ORDER_CLOCK, new AvroTypeInfo<>(KeyClock.class));
+        d.enableTimeToLive(ttl(CLOCK_TTL));
+        return d;
+    }
+
+    /**
+     * Wall-clock time of a tier's registered processing-time timer (idle flush, sleep), so the
+     * timer can be moved when the user speaks again and a stale one recognised. Cleared when it
+     * fires or is cancelled.
+     */
+    public static ValueStateDescriptor<Long> wallClockTimer(String name) {
+        return new ValueStateDescriptor<>(name, Types.LONG);
+    }
+
+    /**
+     * Event time of the newest of the user's inputs seen by the inference tier's first input: an
+     * answer asked at or before it has every utterance before its question in the episodes.
+     */
+    public static ValueStateDescriptor<Long> inferenceClock() {
+        ValueStateDescriptor<Long> d = new ValueStateDescriptor<>(INFERENCE_CLOCK, Types.LONG);
+        d.enableTimeToLive(ttl(INFERENCE_TTL));
+        return d;
     }
 
     public static ValueStateDescriptor<SensoryState> sensory() {
@@ -98,7 +143,10 @@ public final class MemoryStateDescriptors {
         return d;
     }
 
-    /** Answers waiting for the watermark to pass their query time; cleared by their timer. */
+    /**
+     * Answers waiting until the tier's first input has passed their question; cleared as they
+     * leave.
+     */
     public static ListStateDescriptor<MemoryAnswer> inferencePending() {
         return new ListStateDescriptor<>(INFERENCE_PENDING, new AvroTypeInfo<>(MemoryAnswer.class));
     }

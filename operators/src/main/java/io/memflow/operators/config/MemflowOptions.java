@@ -71,20 +71,18 @@ public final class MemflowOptions {
             key("memflow.time.out-of-orderness")
                     .durationType()
                     .defaultValue(Duration.ofSeconds(5))
-                    .withDescription("Bounded out-of-orderness of event time.");
+                    .withDescription(
+                            "Bounded out-of-orderness of each user's own event time: an input"
+                                    + " is held until an input of the same user this much newer"
+                                    + " arrives (or the user goes quiet).");
     public static final ConfigOption<Duration> QUIET_RELEASE =
             key("memflow.time.quiet-release")
                     .durationType()
                     .defaultValue(Duration.ofSeconds(1))
                     .withDescription(
-                            "When no input arrived for this long (wall clock), event time"
-                                    + " catches up with the newest input so it is processed"
-                                    + " without waiting for a later one.");
-    public static final ConfigOption<Duration> SOURCE_IDLENESS =
-            key("memflow.time.source-idleness")
-                    .durationType()
-                    .defaultValue(Duration.ofSeconds(10))
-                    .withDescription("A partition silent this long is marked idle.");
+                            "When no input of a user arrived for this long (wall clock), the"
+                                    + " user's clock catches up with their newest input, so it"
+                                    + " is processed without waiting for a later one.");
 
     // --- validation
     public static final ConfigOption<Integer> MAX_TEXT_BYTES =
@@ -299,7 +297,6 @@ public final class MemflowOptions {
                 TOPIC_DEAD_LETTERS,
                 MAX_PARALLELISM,
                 OUT_OF_ORDERNESS,
-                SOURCE_IDLENESS,
                 MAX_TEXT_BYTES,
                 MAX_FUTURE_SKEW,
                 KEEP_RATIO,

@@ -24,9 +24,10 @@ import org.apache.flink.util.Collector;
  *
  * <p>Input 1 is the user's observations in event-time order (full text, before sensory compression:
  * the model reads the conversation, not the memory) plus control commands; input 2 is the long-term
- * tier's answers. An answer waits for the watermark to pass its query time, so every utterance
- * before the question is in the episodes whatever the two inputs' relative latency: replays route
- * and answer the same way.
+ * tier's answers. An answer waits until input 1 has passed its query time on the user's own clock
+ * (the newest event time input 1 delivered for the user: the question itself travels on input 1
+ * too), so every utterance before the question is in the episodes whatever the two inputs' relative
+ * latency, and no other user's time is involved: replays route and answer the same way.
  *
  * <p>Episodes are rebuilt lazily, on the first question after new utterances; the set's version is
  * part of the engine's cache key, so a cache of an older set is never used.
@@ -44,6 +45,7 @@ public class EpisodeFunction
 
     private transient ValueState<EpisodeState> episodes;
     private transient ListState<MemoryAnswer> pending;
+    private transient ValueState<Long> clock;
     private transient SharedEngines.Handle engine;
 
     public EpisodeFunction(InferenceSettings settings) {
@@ -56,6 +58,7 @@ public class EpisodeFunction
         stored = getRuntimeContext().getState(MemoryStateDescriptors.inferenceSeen());
         episodes = getRuntimeContext().getState(MemoryStateDescriptors.inferenceEpisodes());
         pending = getRuntimeContext().getListState(MemoryStateDescriptors.inferencePending());
+        clock = getRuntimeContext().getState(MemoryStateDescriptors.inferenceClock());
         engine = SharedEngines.acquire(settings);
     }
 
@@ -92,22 +95,36 @@ public class EpisodeFunction
             stored.clear();
             episodes.clear();
             pending.clear();
+            clock.clear();
             out.collect(
                     InferenceRequest.newBuilder()
                             .setKey(ctx.getCurrentKey())
                             .setCacheKey(cachePrefix(ctx.getCurrentKey()))
                             .setForget(true)
                             .build());
+            return;
+        }
+        Long seen = clock.value();
+        if (seen == null || in.getEventTime() > seen) {
+            clock.update(in.getEventTime());
+            flush(in.getEventTime(), ctx.getCurrentKey(), out);
         }
     }
 
     @Override
     public void processElement2(MemoryAnswer a, Context ctx, Collector<InferenceRequest> out)
             throws Exception {
-        pending.add(a);
-        ctx.timerService().registerEventTimeTimer(a.getQueryTime().toEpochMilli());
+        Long seen = clock.value();
+        if (seen != null && a.getQueryTime().toEpochMilli() <= seen) {
+            out.collect(request(ctx.getCurrentKey(), a));
+        } else {
+            pending.add(a);
+        }
     }
 
+    /**
+     * Only event-time timers of savepoints from the job-wide watermark era, at the end of input.
+     */
     @Override
     public void onTimer(long ts, OnTimerContext ctx, Collector<InferenceRequest> out)
             throws Exception {
@@ -116,9 +133,13 @@ public class EpisodeFunction
 
     /** Sends every pending answer asked at or before {@code upTo}, in arrival order. */
     private void flush(long upTo, String key, Collector<InferenceRequest> out) throws Exception {
+        Iterable<MemoryAnswer> all = pending.get();
+        if (all == null) {
+            return;
+        }
         List<MemoryAnswer> later = new ArrayList<>();
         boolean any = false;
-        for (MemoryAnswer a : pending.get()) {
+        for (MemoryAnswer a : all) {
             if (a.getQueryTime().toEpochMilli() <= upTo) {
                 out.collect(request(key, a));
                 any = true;

@@ -1,6 +1,7 @@
 package io.memflow.operators.longterm;
 
 import io.memflow.operators.metrics.MemflowMetrics;
+import io.memflow.operators.ordering.WallClockTimer;
 import io.memflow.schemas.ChangeType;
 import io.memflow.schemas.ControlType;
 import io.memflow.schemas.MemoryAnswer;
@@ -19,15 +20,18 @@ import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
  * Keyed shell of the long-term tier: inserts consolidated candidates, runs sleep-time consolidation
- * when the user has been idle for {@code sleepIdleGap} of event time (timer, or the next input
- * after the gap, whichever the stream delivers first: both give the same result), answers queries
- * on the {@link #ANSWERS} side output, and acts on control commands. Main output: the changelog.
+ * as of {@code last activity + sleepIdleGap} (event time) when the user has been idle that long: on
+ * the user's own wall-clock timer ({@link WallClockTimer}), or on the next input after the gap,
+ * whichever comes first (both give the same result, no other user's time moves either), answers
+ * queries on the {@link #ANSWERS} side output, and acts on control commands. Main output: the
+ * changelog.
  */
 public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, MemoryChange> {
     private static final long serialVersionUID = 1L;
@@ -41,6 +45,7 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
 
     private transient MapState<String, MemoryRecord> memories;
     private transient ValueState<LongTermMeta> metaState;
+    private transient WallClockTimer sleepTimer;
     private transient MemoryTable table;
     private transient Map<ChangeType, Counter> changeCounters;
     private transient Counter active;
@@ -60,6 +65,9 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
     public void open(OpenContext ctx) {
         memories = getRuntimeContext().getMapState(MemoryStateDescriptors.longTermMemories());
         metaState = getRuntimeContext().getState(MemoryStateDescriptors.longTermMeta());
+        sleepTimer =
+                new WallClockTimer(
+                        getRuntimeContext(), MemoryStateDescriptors.LONG_TERM_SLEEP_TIMER);
         table = new MapStateTable(memories);
         var g = getRuntimeContext().getMetricGroup().addGroup(MemflowMetrics.GROUP);
         changeCounters = new EnumMap<>(ChangeType.class);
@@ -87,16 +95,16 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
         // a user idle for the gap sleeps before anything newer is applied, as the timer would do
         if (meta.getDirtySinceConsolidation()
                 && in.getEventTime() >= meta.getLastActivityTime() + sleepIdleGapMillis) {
-            ctx.timerService().deleteEventTimeTimer(sleepTimer(meta));
+            sleepTimer.cancel(ctx.timerService());
             sleep(meta, meta.getLastActivityTime() + sleepIdleGapMillis, out);
         }
         if (!in.getCandidates().isEmpty()) {
             if (meta.getDirtySinceConsolidation()) {
-                ctx.timerService().deleteEventTimeTimer(sleepTimer(meta));
+                sleepTimer.cancel(ctx.timerService());
             }
             emit(memory.insert(table, meta, in.getCandidates()), out);
             if (meta.getDirtySinceConsolidation()) {
-                ctx.timerService().registerEventTimeTimer(sleepTimer(meta));
+                sleepTimer.schedule(ctx.timerService(), sleepIdleGapMillis);
             }
             metaState.update(meta);
         } else if (in.getQuery() != null) {
@@ -111,7 +119,7 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
             }
         } else if (in.getControl() != null) {
             if (meta.getDirtySinceConsolidation()) {
-                ctx.timerService().deleteEventTimeTimer(sleepTimer(meta));
+                sleepTimer.cancel(ctx.timerService());
             }
             if (in.getControl().getType() == ControlType.CONSOLIDATE_NOW) {
                 sleep(meta, in.getEventTime(), out);
@@ -127,10 +135,16 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<MemoryChange> out)
             throws Exception {
         LongTermMeta meta = metaState.value();
-        if (meta == null || !meta.getDirtySinceConsolidation() || sleepTimer(meta) != timestamp) {
+        // event-time timers are left only by savepoints of the job-wide watermark era
+        boolean due =
+                ctx.timeDomain() == TimeDomain.EVENT_TIME
+                        ? meta != null && sleepDeadline(meta) == timestamp
+                        : sleepTimer.fired(timestamp);
+        if (meta == null || !meta.getDirtySinceConsolidation() || !due) {
             return;
         }
-        sleep(meta, timestamp, out);
+        // the run happens as of the event-time deadline, whatever the wall clock says
+        sleep(meta, sleepDeadline(meta), out);
         metaState.update(meta);
     }
 
@@ -139,7 +153,7 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
         emit(memory.sleep(table, meta, time), out);
     }
 
-    private long sleepTimer(LongTermMeta meta) {
+    private long sleepDeadline(LongTermMeta meta) {
         return meta.getLastActivityTime() + sleepIdleGapMillis;
     }
 

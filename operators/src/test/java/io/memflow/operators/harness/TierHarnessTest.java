@@ -147,6 +147,7 @@ class TierHarnessTest {
         OperatorSubtaskState snapshot;
         try (var h = harness(new ShortTermFunction(buffer))) {
             h.open();
+            h.setProcessingTime(0);
             h.processElement(input(a), a.getEventTime());
             h.processElement(query("2024-03-04T10:05:00Z", "where?"), a.getEventTime() + 1);
             // the query carries the buffered turn; nothing is flushed yet
@@ -158,15 +159,19 @@ class TierHarnessTest {
                                     assertThat(q.getPending())
                                             .extracting(Observation::getId)
                                             .containsExactly("d1"));
-            assertThat(h.numEventTimeTimers()).isEqualTo(1);
-            assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+            assertThat(h.numProcessingTimeTimers()).isEqualTo(1);
+            // the buffer and its timer's firing time
+            assertThat(h.numKeyedStateEntries()).isEqualTo(2);
             snapshot = h.snapshot(1, 2);
         }
         try (var h = harness(new ShortTermFunction(buffer))) {
             h.initializeState(snapshot);
             h.open();
-            assertThat(h.numEventTimeTimers()).isEqualTo(1);
-            h.processWatermark(a.getEventTime() + HOUR / 2);
+            assertThat(h.numProcessingTimeTimers()).isEqualTo(1);
+            // the watermark no longer fires it: the user's own silence on the wall clock does
+            h.processWatermark(a.getEventTime() + HOUR);
+            assertThat(values(h.getOutput(), MemoryInput.class)).isEmpty();
+            h.setProcessingTime(HOUR / 2);
             List<MemoryInput> out = values(h.getOutput(), MemoryInput.class);
             assertThat(out)
                     .singleElement()
@@ -178,7 +183,7 @@ class TierHarnessTest {
                                         .containsExactly("d1");
                             });
             assertThat(h.numKeyedStateEntries()).isZero();
-            assertThat(h.numEventTimeTimers()).isZero();
+            assertThat(h.numProcessingTimeTimers()).isZero();
         }
     }
 
@@ -191,12 +196,13 @@ class TierHarnessTest {
         OperatorSubtaskState snapshot;
         try (var h = harness(new ShortTermFunction(buffer))) {
             h.open();
+            h.setProcessingTime(0);
             for (Observation o : run.subList(0, 4)) {
                 h.processElement(input(o), o.getEventTime());
             }
             assertThat(values(h.getOutput(), MemoryInput.class)).isEmpty();
-            assertThat(h.numKeyedStateEntries()).isEqualTo(1);
-            assertThat(h.numEventTimeTimers()).isEqualTo(1);
+            assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+            assertThat(h.numProcessingTimeTimers()).isEqualTo(1);
             snapshot = h.snapshot(1, 2);
         }
         try (var h = harness(new ShortTermFunction(buffer))) {
@@ -206,7 +212,7 @@ class TierHarnessTest {
                 h.processElement(input(o), o.getEventTime());
             }
             // the idle timer closes the run; the cut falls between the dog and the job
-            h.processWatermark(run.get(5).getEventTime() + HOUR / 2);
+            h.setProcessingTime(HOUR / 2);
             assertThat(values(h.getOutput(), MemoryInput.class))
                     .singleElement()
                     .satisfies(
@@ -220,7 +226,7 @@ class TierHarnessTest {
                                         .containsExactly("d4", "d5", "d6");
                             });
             assertThat(h.numKeyedStateEntries()).isZero();
-            assertThat(h.numEventTimeTimers()).isZero();
+            assertThat(h.numProcessingTimeTimers()).isZero();
         }
     }
 
@@ -231,6 +237,7 @@ class TierHarnessTest {
         OperatorSubtaskState snapshot;
         try (var h = harness(new LongTermFunction(memory, 2 * HOUR, 10))) {
             h.open();
+            h.setProcessingTime(0);
             h.processElement(
                     candidates(
                             consolidator,
@@ -249,17 +256,21 @@ class TierHarnessTest {
             assertThat(values(h.getOutput(), MemoryChange.class))
                     .extracting(MemoryChange::getType)
                     .containsExactly(ChangeType.ADD, ChangeType.ADD);
-            assertThat(h.numEventTimeTimers()).isEqualTo(1);
+            assertThat(h.numProcessingTimeTimers()).isEqualTo(1);
             snapshot = h.snapshot(1, 3);
         }
         try (var h = harness(new LongTermFunction(memory, 2 * HOUR, 10))) {
             h.initializeState(snapshot);
             h.open();
-            h.processWatermark(Instant.parse("2024-03-25T12:00:00Z").toEpochMilli());
-            assertThat(values(h.getOutput(), MemoryChange.class))
+            h.setProcessingTime(2 * HOUR);
+            List<MemoryChange> slept = values(h.getOutput(), MemoryChange.class);
+            assertThat(slept)
                     .extracting(MemoryChange::getType)
                     .containsExactly(ChangeType.SUPERSEDE);
-            assertThat(h.numEventTimeTimers()).isZero();
+            // as of the event-time deadline, not the wall clock that fired it
+            assertThat(slept.get(0).getChangeTime())
+                    .isEqualTo(Instant.parse("2024-03-25T12:00:00Z"));
+            assertThat(h.numProcessingTimeTimers()).isZero();
             h.processElement(query("2024-03-26T00:00:00Z", "Where does Ann live?"), 4);
             List<MemoryAnswer> answers = new ArrayList<>();
             h.getSideOutput(LongTermFunction.ANSWERS).forEach(r -> answers.add(r.getValue()));
@@ -279,18 +290,48 @@ class TierHarnessTest {
 
     @Test
     void eventOrderReleasesInputsSortedByEventTime() throws Exception {
-        try (var h = harness(new EventOrderFunction())) {
+        try (var h = harness(new EventOrderFunction(5_000, 1_000))) {
             h.open();
+            h.setProcessingTime(0);
             MemoryInput late = query("2024-03-04T10:05:00Z", "where?");
             MemoryInput early =
                     input(obs("d1", "s1", "2024-03-04T10:00:00Z", "Ann", "I live in Boston."));
+            MemoryInput between =
+                    input(obs("d2", "s1", "2024-03-04T10:04:58Z", "Ann", "Near the river."));
             h.processElement(late, late.getEventTime());
-            h.processElement(early, early.getEventTime());
+            h.processElement(between, between.getEventTime());
             assertThat(values(h.getOutput(), MemoryInput.class)).isEmpty();
-            assertThat(h.numEventTimeTimers()).isEqualTo(2);
-            h.processWatermark(late.getEventTime());
-            assertThat(values(h.getOutput(), MemoryInput.class)).containsExactly(early, late);
-            assertThat(h.numKeyedStateEntries()).isZero();
+            // behind the user's clock (the question minus 5 s): late, passed on at once, and
+            // still ahead of the held question
+            h.processElement(early, early.getEventTime());
+            assertThat(values(h.getOutput(), MemoryInput.class)).containsExactly(early);
+            // one quiet-release timer per user, and one for the end of a bounded input
+            assertThat(h.numProcessingTimeTimers()).isEqualTo(1);
+            assertThat(h.numEventTimeTimers()).isEqualTo(1);
+            h.setProcessingTime(1_000);
+            assertThat(values(h.getOutput(), MemoryInput.class))
+                    .containsExactly(early, between, late);
+            assertThat(h.numProcessingTimeTimers()).isZero();
+            assertThat(h.numEventTimeTimers()).isZero();
+            // the user's clock is all that is left
+            assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void eventOrderReleasesEverythingAtTheEndOfABoundedInput() throws Exception {
+        try (var h = harness(new EventOrderFunction(Long.MAX_VALUE / 4, Long.MAX_VALUE / 4))) {
+            h.open();
+            h.setProcessingTime(0);
+            MemoryInput q = query("2024-03-04T10:05:00Z", "where?");
+            MemoryInput o =
+                    input(obs("d1", "s1", "2024-03-04T10:00:00Z", "Ann", "I live in Boston."));
+            h.processElement(q, 1);
+            h.processElement(o, 2);
+            h.setProcessingTime(Long.MAX_VALUE / 8);
+            assertThat(values(h.getOutput(), MemoryInput.class)).isEmpty();
+            h.processWatermark(Long.MAX_VALUE);
+            assertThat(values(h.getOutput(), MemoryInput.class)).containsExactly(o, q);
         }
     }
 
