@@ -159,6 +159,27 @@ public final class MemflowOptions {
                     .defaultValue(5000)
                     .withDescription(
                             "Active memories per user; past it the least retained are archived.");
+    public static final ConfigOption<Duration> RETIRED_RETENTION =
+            key("memflow.long-term.retired-retention")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(30))
+                    .withDescription(
+                            "Event time after which an archived or merged-away memory leaves hot"
+                                    + " state; its history stays on the changelog until a delete.");
+    public static final ConfigOption<Integer> MAX_ENTRIES =
+            key("memflow.long-term.max-entries")
+                    .intType()
+                    .defaultValue(8000)
+                    .withDescription(
+                            "Hot long-term records per user (any status); past it the oldest"
+                                    + " inactive, then the least retained active ones leave.");
+    public static final ConfigOption<MemorySize> MAX_BYTES =
+            key("memflow.long-term.max-bytes")
+                    .memoryType()
+                    .defaultValue(MemorySize.parse("32mb"))
+                    .withDescription(
+                            "Hot long-term bytes per user (text, embedding, ids); enforced like"
+                                    + " max-entries.");
     public static final ConfigOption<Double> MERGE_THRESHOLD =
             key("memflow.long-term.merge-threshold")
                     .doubleType()
@@ -310,6 +331,9 @@ public final class MemflowOptions {
                 TOPIC_THRESHOLD,
                 SLEEP_IDLE_GAP,
                 CAPACITY,
+                RETIRED_RETENTION,
+                MAX_ENTRIES,
+                MAX_BYTES,
                 MERGE_THRESHOLD,
                 RETRIEVAL_K,
                 EMBEDDING_ENABLED,
