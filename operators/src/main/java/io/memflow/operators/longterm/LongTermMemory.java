@@ -91,7 +91,12 @@ public final class LongTermMemory implements Serializable {
                             List.of(),
                             "new memory"));
         }
-        if (!changes.isEmpty()) {
+        // a scan of the user's records only when the insert crosses a bound; sleep scans anyway
+        for (MemoryChange c : changes) {
+            meta.setHotEntries(meta.getHotEntries() + 1);
+            meta.setHotBytes(meta.getHotBytes() + sizeOf(c.getRecord()));
+        }
+        if (meta.getHotEntries() > bounds.maxEntries() || meta.getHotBytes() > bounds.maxBytes()) {
             enforce(table, meta, meta.getLastActivityTime(), changes);
         }
         return changes;
