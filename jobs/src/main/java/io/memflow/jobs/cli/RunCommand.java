@@ -67,8 +67,7 @@ public class RunCommand implements Callable<Integer> {
         List<String> topics = new ArrayList<>(KafkaEndpoints.inputTopics(conf));
         topics.addAll(KafkaEndpoints.outputTopics(conf));
         if (createTopics) {
-            EmbeddedKafka.createTopics(
-                    bootstrap, topics, parallelism, conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES));
+            EmbeddedKafka.createTopics(bootstrap, topics, parallelism, conf);
         }
         Preflight.checkTopics(bootstrap, topics);
         JobClient job = MemflowJob.start(conf);

@@ -82,7 +82,7 @@ public final class DemoRunner {
             }
             List<String> topics = new ArrayList<>(KafkaEndpoints.inputTopics(conf));
             topics.addAll(KafkaEndpoints.outputTopics(conf));
-            kafka.createTopics(topics, 2, conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES));
+            kafka.createTopics(topics, 2, conf);
             step("broker at " + kafka.bootstrapServers() + ", topics created");
 
             step(

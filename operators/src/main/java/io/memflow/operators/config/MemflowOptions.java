@@ -57,6 +57,14 @@ public final class MemflowOptions {
     public static final ConfigOption<String> TOPIC_MEMORY_CHANGES = topic("memory-changes");
     public static final ConfigOption<String> TOPIC_ANSWERS = topic("answers");
     public static final ConfigOption<String> TOPIC_DEAD_LETTERS = topic("dead-letters");
+    public static final ConfigOption<Duration> ANSWERS_RETENTION =
+            key("memflow.topic.answers-retention")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(1))
+                    .withDescription(
+                            "retention.ms of the answers topic when memflow creates it (broker,"
+                                    + " demo, run --create-topics): answers are a response"
+                                    + " channel, not a store.");
 
     // --- job
     public static final ConfigOption<Integer> MAX_PARALLELISM =
@@ -318,6 +326,7 @@ public final class MemflowOptions {
                 TOPIC_MEMORY_CHANGES,
                 TOPIC_ANSWERS,
                 TOPIC_DEAD_LETTERS,
+                ANSWERS_RETENTION,
                 MAX_PARALLELISM,
                 OUT_OF_ORDERNESS,
                 SOURCE_IDLENESS,
