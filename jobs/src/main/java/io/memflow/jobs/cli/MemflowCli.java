@@ -36,6 +36,7 @@ public final class MemflowCli {
         if (JvmRelaunch.needed()) {
             System.exit(JvmRelaunch.run(MemflowCli.class, args));
         }
+        JvmRelaunch.exitWithParent();
         System.exit(execute(args));
     }
 

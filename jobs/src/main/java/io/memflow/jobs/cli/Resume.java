@@ -1,0 +1,77 @@
+package io.memflow.jobs.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.JobID;
+
+/**
+ * Where a restarted {@code run} picks up. The job id is derived from the consumer group, so every
+ * run of the same job writes its checkpoints to the same {@code <checkpoints>/<jobId>/chk-N}
+ * directories, and the newest complete one (it has {@code _metadata}) is the state to resume. A
+ * restart that found no checkpoint while the consumer group has committed offsets would start with
+ * empty memory and skip everything before those offsets, so {@code run} refuses that case.
+ */
+final class Resume {
+    private static final Pattern CHK = Pattern.compile("chk-(\\d+)");
+
+    private Resume() {}
+
+    /** The stable job id of the job that reads with {@code groupId}. */
+    static JobID jobId(String groupId) {
+        UUID u = UUID.nameUUIDFromBytes(("memflow/" + groupId).getBytes(StandardCharsets.UTF_8));
+        return new JobID(u.getMostSignificantBits(), u.getLeastSignificantBits());
+    }
+
+    /** The local directory behind a checkpoint URI, or empty for a remote file system. */
+    static Optional<Path> local(String checkpointUri) {
+        URI uri = URI.create(checkpointUri);
+        if (uri.getScheme() == null) {
+            return Optional.of(Path.of(checkpointUri));
+        }
+        return "file".equals(uri.getScheme()) ? Optional.of(Path.of(uri)) : Optional.empty();
+    }
+
+    /** The newest complete retained checkpoint of {@code job} under {@code root}, if any. */
+    static Optional<Path> newest(Path root, JobID job) {
+        Path dir = root.resolve(job.toHexString());
+        if (!Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> number(p) >= 0 && Files.isRegularFile(p.resolve("_metadata")))
+                    .max(Comparator.comparingLong(Resume::number));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+    }
+
+    /** Deletes the job's checkpoints (a deliberate start from scratch). */
+    static void deleteCheckpoints(Path root, JobID job) {
+        Path dir = root.resolve(job.toHexString());
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+
+    private static long number(Path p) {
+        Matcher m = CHK.matcher(p.getFileName().toString());
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    }
+}
