@@ -1,5 +1,6 @@
 package io.memflow.jobs.cli;
 
+import io.memflow.operators.config.MemflowOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -13,6 +14,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptionsInternal;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.RecoveryClaimMode;
 
 /**
  * Where a restarted {@code run} picks up. The job id is derived from the consumer group, so every
@@ -21,19 +27,19 @@ import org.apache.flink.api.common.JobID;
  * restart that found no checkpoint while the consumer group has committed offsets would start with
  * empty memory and skip everything before those offsets, so {@code run} refuses that case.
  */
-final class Resume {
+public final class Resume {
     private static final Pattern CHK = Pattern.compile("chk-(\\d+)");
 
     private Resume() {}
 
     /** The stable job id of the job that reads with {@code groupId}. */
-    static JobID jobId(String groupId) {
+    public static JobID jobId(String groupId) {
         UUID u = UUID.nameUUIDFromBytes(("memflow/" + groupId).getBytes(StandardCharsets.UTF_8));
         return new JobID(u.getMostSignificantBits(), u.getLeastSignificantBits());
     }
 
     /** The local directory behind a checkpoint URI, or empty for a remote file system. */
-    static Optional<Path> local(String checkpointUri) {
+    public static Optional<Path> local(String checkpointUri) {
         URI uri = URI.create(checkpointUri);
         if (uri.getScheme() == null) {
             return Optional.of(Path.of(checkpointUri));
@@ -42,7 +48,7 @@ final class Resume {
     }
 
     /** The newest complete retained checkpoint of {@code job} under {@code root}, if any. */
-    static Optional<Path> newest(Path root, JobID job) {
+    public static Optional<Path> newest(Path root, JobID job) {
         Path dir = root.resolve(job.toHexString());
         if (!Files.isDirectory(dir)) {
             return Optional.empty();
@@ -56,7 +62,7 @@ final class Resume {
     }
 
     /** Deletes the job's checkpoints (a deliberate start from scratch). */
-    static void deleteCheckpoints(Path root, JobID job) {
+    public static void deleteCheckpoints(Path root, JobID job) {
         Path dir = root.resolve(job.toHexString());
         if (!Files.exists(dir)) {
             return;
@@ -73,5 +79,26 @@ final class Resume {
     private static long number(Path p) {
         Matcher m = CHK.matcher(p.getFileName().toString());
         return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /**
+     * Points {@code conf} at the newest retained checkpoint of the job reading with the configured
+     * group, if the checkpoint directory is local and holds one, and sets the stable job id either
+     * way. The job claims the checkpoint: it is subsumed and deleted like its own.
+     *
+     * @return the checkpoint resumed from
+     */
+    public static Optional<Path> configure(Configuration conf) {
+        JobID id = jobId(conf.get(MemflowOptions.GROUP_ID));
+        conf.set(PipelineOptionsInternal.PIPELINE_FIXED_JOB_ID, id.toHexString());
+        Optional<Path> newest =
+                local(conf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY))
+                        .flatMap(root -> newest(root, id));
+        newest.ifPresent(
+                p -> {
+                    conf.set(StateRecoveryOptions.SAVEPOINT_PATH, p.toUri().toString());
+                    conf.set(StateRecoveryOptions.RESTORE_MODE, RecoveryClaimMode.CLAIM);
+                });
+        return newest;
     }
 }

@@ -17,7 +17,6 @@ import org.apache.flink.configuration.PipelineOptionsInternal;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.RecoveryClaimMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -98,7 +97,6 @@ public class RunCommand implements Callable<Integer> {
         String bootstrap = conf.get(MemflowOptions.BOOTSTRAP_SERVERS);
         String group = conf.get(MemflowOptions.GROUP_ID);
         JobID jobId = Resume.jobId(group);
-        conf.set(PipelineOptionsInternal.PIPELINE_FIXED_JOB_ID, jobId.toHexString());
         List<String> topics = new ArrayList<>(KafkaEndpoints.inputTopics(conf));
         topics.addAll(KafkaEndpoints.outputTopics(conf));
         if (createTopics) {
@@ -106,9 +104,8 @@ public class RunCommand implements Callable<Integer> {
         }
         Preflight.checkTopics(bootstrap, topics);
 
-        Optional<Path> local = Resume.local(checkpointDir);
         if (fromScratch) {
-            local.ifPresent(root -> Resume.deleteCheckpoints(root, jobId));
+            Resume.local(checkpointDir).ifPresent(root -> Resume.deleteCheckpoints(root, jobId));
             Preflight.resetOffsets(bootstrap, group);
             System.out.println(
                     "starting from scratch: deleted the checkpoints of job "
@@ -116,17 +113,16 @@ public class RunCommand implements Callable<Integer> {
                             + " and the committed offsets of group "
                             + group
                             + "; reading the input topics from the beginning");
-        } else if (savepoint != null) {
+        }
+        if (savepoint != null) {
+            conf.set(PipelineOptionsInternal.PIPELINE_FIXED_JOB_ID, jobId.toHexString());
             conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
             System.out.println("resuming from " + savepoint + " (--savepoint)");
         } else {
-            Optional<Path> newest = local.flatMap(root -> Resume.newest(root, jobId));
-            if (newest.isPresent()) {
-                conf.set(StateRecoveryOptions.SAVEPOINT_PATH, newest.get().toUri().toString());
-                // the job owns its own checkpoints: they are subsumed and deleted as usual
-                conf.set(StateRecoveryOptions.RESTORE_MODE, RecoveryClaimMode.CLAIM);
-                System.out.println("resuming from " + newest.get());
-            } else {
+            Optional<Path> resumed = Resume.configure(conf);
+            if (resumed.isPresent()) {
+                System.out.println("resuming from " + resumed.get());
+            } else if (!fromScratch) {
                 Preflight.refuseEmptyStateWithOffsets(bootstrap, group, checkpointDir);
                 System.out.println(
                         "starting with empty state (no checkpoint of job "

@@ -54,7 +54,7 @@ public final class KafkaEndpoints {
      * The topic configuration memflow expects of its topics (also what {@code broker}, the demo and
      * the Kubernetes manifests create). The changelog is compacted: the newest version of each
      * memory stays, and the tombstone written after a DELETE removes the key. Answers are a
-     * response channel kept briefly ({@code memflow.topic.answers-retention}); a forgotten user's
+     * response channel kept briefly ({@code memflow.topics.answers-retention}); a forgotten user's
      * answers are also tombstoned by key, which removes them sooner where the topic is compacted.
      */
     public static Map<String, String> topicConfig(ReadableConfig conf, String topic) {

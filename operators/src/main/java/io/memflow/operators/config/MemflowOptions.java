@@ -58,7 +58,7 @@ public final class MemflowOptions {
     public static final ConfigOption<String> TOPIC_ANSWERS = topic("answers");
     public static final ConfigOption<String> TOPIC_DEAD_LETTERS = topic("dead-letters");
     public static final ConfigOption<Duration> ANSWERS_RETENTION =
-            key("memflow.topic.answers-retention")
+            key("memflow.topics.answers-retention")
                     .durationType()
                     .defaultValue(Duration.ofDays(1))
                     .withDescription(
