@@ -74,9 +74,9 @@ final class Preflight {
                 throw new CliException(
                         "consumer group "
                                 + group
-                                + " has committed offsets on "
+                                + " has committed offsets ("
                                 + offsets.size()
-                                + " partitions but there is no checkpoint of this job in "
+                                + " partition(s)) but there is no checkpoint of this job in "
                                 + checkpointDir
                                 + ": starting now would skip every input before those offsets"
                                 + " with empty memory. Pass --savepoint PATH (a savepoint or a"

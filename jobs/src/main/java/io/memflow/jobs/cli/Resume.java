@@ -67,12 +67,18 @@ public final class Resume {
         if (!Files.exists(dir)) {
             return;
         }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
+        try {
+            deleteTree(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
         }
     }
 
@@ -98,7 +104,31 @@ public final class Resume {
                 p -> {
                     conf.set(StateRecoveryOptions.SAVEPOINT_PATH, p.toUri().toString());
                     conf.set(StateRecoveryOptions.RESTORE_MODE, RecoveryClaimMode.CLAIM);
+                    deleteOlder(p);
                 });
         return newest;
+    }
+
+    /**
+     * Deletes the {@code chk-M} directories older than {@code resumed} that a killed run left (a
+     * run that stops normally leaves only its newest few). Only their own directories go: files
+     * under {@code shared/} may still be referenced by the resumed incremental checkpoint.
+     */
+    static void deleteOlder(Path resumed) {
+        long n = number(resumed);
+        try (Stream<Path> s = Files.list(resumed.getParent())) {
+            for (Path p :
+                    s.filter(
+                                    p ->
+                                            number(p) >= 0
+                                                    && (number(p) < n
+                                                            || !Files.exists(
+                                                                    p.resolve("_metadata"))))
+                            .toList()) {
+                deleteTree(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clean up " + resumed.getParent(), e);
+        }
     }
 }
