@@ -94,7 +94,31 @@ class RunCommandKillITCase {
                                     MemoryAnswer.class,
                                     1,
                                     Duration.ofSeconds(120));
-                    assertThat(answers).hasSize(1);
+                    assertThat(answers)
+                            .as(
+                                    () ->
+                                            "answers; queries "
+                                                    + io.readAll(
+                                                            defaults.get(
+                                                                    MemflowOptions.TOPIC_QUERIES),
+                                                            io.memflow.schemas.MemoryQuery.class,
+                                                            Duration.ofSeconds(2))
+                                                    + "; dead letters "
+                                                    + io.readAll(
+                                                            defaults.get(
+                                                                    MemflowOptions
+                                                                            .TOPIC_DEAD_LETTERS),
+                                                            io.memflow.schemas.DeadLetter.class,
+                                                            Duration.ofSeconds(2))
+                                                    + "; changes "
+                                                    + io.readAll(
+                                                                    defaults.get(
+                                                                            MemflowOptions
+                                                                                    .TOPIC_MEMORY_CHANGES),
+                                                                    MemoryChange.class,
+                                                                    Duration.ofSeconds(2))
+                                                            .size())
+                            .hasSize(1);
                     assertThat(answers.get(0).getMemories())
                             .as("memory from before the kill")
                             .anyMatch(m -> m.getSourceTurnIds().contains("D1:3"));

@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -52,23 +53,28 @@ public final class KafkaEndpoints {
 
     /**
      * The topic configuration memflow expects of its topics (also what {@code broker}, the demo and
-     * the Kubernetes manifests create). The changelog is compacted: the newest version of each
-     * memory stays, and the tombstone written after a DELETE removes the key. Answers are a
-     * response channel kept briefly ({@code memflow.topics.answers-retention}); a forgotten user's
-     * answers are also tombstoned by key, which removes them sooner where the topic is compacted.
+     * the Kubernetes manifests create). Every topic keeps the broker's append time as the record
+     * timestamp, so time-based retention and compaction lag count from arrival. The changelog is
+     * compacted: the newest version of each memory stays, and the tombstone written after a DELETE
+     * removes the key. Answers are a response channel kept briefly ({@code
+     * memflow.topics.answers-retention}); a forgotten user's answers are also tombstoned by key,
+     * which removes them sooner where the topic is compacted.
      */
     public static Map<String, String> topicConfig(ReadableConfig conf, String topic) {
+        Map<String, String> c = new HashMap<>();
+        // retention and compaction lag count from arrival: producers stamp records with their
+        // event time, and a backfill dated months ago would otherwise be deleted by the next
+        // retention check before the job read it
+        c.put(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
         if (topic.equals(conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES))) {
-            return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
-        }
-        if (topic.equals(conf.get(MemflowOptions.TOPIC_ANSWERS))) {
-            return Map.of(
-                    TopicConfig.CLEANUP_POLICY_CONFIG,
-                    TopicConfig.CLEANUP_POLICY_DELETE,
+            c.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        } else if (topic.equals(conf.get(MemflowOptions.TOPIC_ANSWERS))) {
+            c.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+            c.put(
                     TopicConfig.RETENTION_MS_CONFIG,
                     Long.toString(conf.get(MemflowOptions.ANSWERS_RETENTION).toMillis()));
         }
-        return Map.of();
+        return Map.copyOf(c);
     }
 
     /**
