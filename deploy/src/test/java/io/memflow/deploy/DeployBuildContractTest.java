@@ -16,8 +16,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The manifests against the rest of the project: every topic of docs/ARCHITECTURE.md section 4 is declared,
- * and the FlinkDeployment runs the Flink version, jar and entry class the build produces.
+ * The manifests against the rest of the project: every topic of docs/ARCHITECTURE.md section 4 is
+ * declared, and the FlinkDeployment runs the Flink version, jar and entry class the build produces.
  */
 class DeployBuildContractTest {
 
