@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
 /**
  * {@code eval --locomo FILE --out DIR}: runs the real job on a MiniCluster over a LoCoMo file
  * (every turn, then every question), scores it next to the naive-RAG and full-text baselines with
- * the metrics of docs/ARCHITECTURE.md §6, and writes {@code report.json}, {@code report.md} and PNG
+ * the metrics of docs/ARCHITECTURE.md §7, and writes {@code report.json}, {@code report.md} and PNG
  * plots.
  */
 @Command(

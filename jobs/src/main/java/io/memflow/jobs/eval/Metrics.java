@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The evaluation's metrics, as docs/ARCHITECTURE.md §6 and docs/EVALUATION.md define them (pure
+ * The evaluation's metrics, as docs/ARCHITECTURE.md §7 and docs/EVALUATION.md define them (pure
  * functions).
  *
  * <ul>

@@ -9,7 +9,7 @@ import java.util.Set;
 
 /**
  * Collects one system's per-question results and turns them into the report fields of
- * docs/ARCHITECTURE.md §6. Recall and answer recall average over the scored questions ({@link
+ * docs/ARCHITECTURE.md §7. Recall and answer recall average over the scored questions ({@link
  * Locomo.Question#scored}); latency covers every question asked.
  */
 final class SystemScores {
