@@ -185,9 +185,11 @@ public final class MemflowPipeline {
                 new LongTermMemory(
                         conf.get(MemflowOptions.CAPACITY),
                         conf.get(MemflowOptions.MERGE_THRESHOLD),
-                        conf.get(MemflowOptions.EMBEDDING_ENABLED)
-                                ? Retriever.hybrid(conf.get(MemflowOptions.DENSE_WEIGHT))
-                                : new Retriever());
+                        Retriever.of(conf),
+                        new LongTermMemory.Bounds(
+                                conf.get(MemflowOptions.MAX_ENTRIES),
+                                conf.get(MemflowOptions.MAX_BYTES).getBytes(),
+                                conf.get(MemflowOptions.RETIRED_RETENTION).toMillis()));
         SingleOutputStreamOperator<MemoryChange> changelog =
                 DataStreamUtils.reinterpretAsKeyedStream(consolidated, key)
                         .process(

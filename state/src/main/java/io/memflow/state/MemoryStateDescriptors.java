@@ -23,8 +23,10 @@ import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
  * schema evolution follows Avro's rules and nothing falls back to Kryo.
  *
  * <p>How each state dies: sensory by TTL and FORGET_USER; short-term by flush and FORGET_USER;
- * long-term by archive past capacity and FORGET_USER; the inference tier (only with a model) by its
- * size bound, TTL and FORGET_USER.
+ * long-term records leave hot state (keeping only their id in {@code long-term-retired}) when
+ * archived or merged away past a retention, or past the per-user entry and byte bounds, and go
+ * entirely with DELETE_MEMORY and FORGET_USER; the inference tier (only with a model) by its size
+ * bound, TTL and FORGET_USER.
  */
 public final class MemoryStateDescriptors {
     public static final String EVENT_ORDER = "event-order-buffer";
@@ -32,6 +34,7 @@ public final class MemoryStateDescriptors {
     public static final String SHORT_TERM = "short-term-buffer";
     public static final String LONG_TERM_MEMORIES = "long-term-memories";
     public static final String LONG_TERM_META = "long-term-meta";
+    public static final String LONG_TERM_RETIRED = "long-term-retired";
     public static final String INFERENCE_UTTERANCES = "inference-utterances";
     public static final String INFERENCE_SEEN = "inference-utterances-seen";
     public static final String INFERENCE_EPISODES = "inference-episodes";
@@ -112,6 +115,14 @@ public final class MemoryStateDescriptors {
     public static MapStateDescriptor<String, MemoryRecord> longTermMemories() {
         return new MapStateDescriptor<>(
                 LONG_TERM_MEMORIES, Types.STRING, new AvroTypeInfo<>(MemoryRecord.class));
+    }
+
+    /**
+     * Ids of long-term memories that left hot state ("version" or "version:mergedInto"): their
+     * changelog keys still hold history, which a later delete must tombstone.
+     */
+    public static MapStateDescriptor<String, String> longTermRetired() {
+        return new MapStateDescriptor<>(LONG_TERM_RETIRED, Types.STRING, Types.STRING);
     }
 
     public static ValueStateDescriptor<LongTermMeta> longTermMeta() {

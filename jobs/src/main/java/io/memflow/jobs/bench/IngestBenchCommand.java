@@ -94,7 +94,7 @@ public class IngestBenchCommand implements Callable<Integer> {
             List<String> topics = new java.util.ArrayList<>(KafkaEndpoints.inputTopics(conf));
             topics.addAll(KafkaEndpoints.outputTopics(conf));
             topics.add("bench.passthrough");
-            kafka.createTopics(topics, parallelism, conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES));
+            kafka.createTopics(topics, parallelism, conf);
             System.out.printf("producing %d turns for %d users...%n", turns, users);
             produce(kafka.bootstrapServers(), conf.get(MemflowOptions.TOPIC_TURNS));
 

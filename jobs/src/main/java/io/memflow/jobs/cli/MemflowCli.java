@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             io.memflow.jobs.bench.IngestBenchCommand.class,
             io.memflow.jobs.eval.EvalCommand.class,
             io.memflow.jobs.eval.RetrievalBenchCommand.class,
+            io.memflow.jobs.serve.ServeCommand.class,
             io.memflow.serving.cli.GenerateCommand.class,
             io.memflow.serving.cli.SynthModelCommand.class,
             io.memflow.serving.cli.KvBenchCommand.class,
@@ -36,6 +37,7 @@ public final class MemflowCli {
         if (JvmRelaunch.needed()) {
             System.exit(JvmRelaunch.run(MemflowCli.class, args));
         }
+        JvmRelaunch.exitWithParent();
         System.exit(execute(args));
     }
 

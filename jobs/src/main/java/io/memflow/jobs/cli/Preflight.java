@@ -58,4 +58,61 @@ final class Preflight {
             }
         }
     }
+
+    /**
+     * Refuses a start with empty state when the consumer group already committed offsets: the job
+     * would resume reading after them and everything before would never become memory.
+     */
+    static void refuseEmptyStateWithOffsets(String bootstrap, String group, String checkpointDir)
+            throws Exception {
+        try (Admin admin = admin(bootstrap)) {
+            var offsets =
+                    admin.listConsumerGroupOffsets(group)
+                            .partitionsToOffsetAndMetadata()
+                            .get(15, TimeUnit.SECONDS);
+            if (offsets != null && !offsets.isEmpty()) {
+                throw new CliException(
+                        "consumer group "
+                                + group
+                                + " has committed offsets ("
+                                + offsets.size()
+                                + " partition(s)) but there is no checkpoint of this job in "
+                                + checkpointDir
+                                + ": starting now would skip every input before those offsets"
+                                + " with empty memory. Pass --savepoint PATH (a savepoint or a"
+                                + " retained chk-N directory), the --state-dir or --checkpoint-dir"
+                                + " the job ran with, or --from-scratch to start over (resets the"
+                                + " group's offsets and re-reads the topics).");
+            }
+        }
+    }
+
+    /** Deletes the consumer group's committed offsets (the group must have no live member). */
+    static void resetOffsets(String bootstrap, String group) throws Exception {
+        try (Admin admin = admin(bootstrap)) {
+            try {
+                admin.deleteConsumerGroups(List.of(group)).all().get(15, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause()
+                        instanceof org.apache.kafka.common.errors.GroupIdNotFoundException) {
+                    return;
+                }
+                if (e.getCause() instanceof org.apache.kafka.common.errors.GroupNotEmptyException) {
+                    throw new CliException(
+                            "consumer group "
+                                    + group
+                                    + " still has members: stop the other memflow run first");
+                }
+                throw e;
+            }
+        }
+    }
+
+    private static Admin admin(String bootstrap) {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
+        return Admin.create(p);
+    }
 }

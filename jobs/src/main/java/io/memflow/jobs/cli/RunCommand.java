@@ -4,18 +4,28 @@ import io.memflow.jobs.MemflowJob;
 import io.memflow.jobs.kafka.EmbeddedKafka;
 import io.memflow.jobs.kafka.KafkaEndpoints;
 import io.memflow.operators.config.MemflowOptions;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.PipelineOptionsInternal;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** The memflow job against an existing Kafka, on an embedded Flink MiniCluster. */
+/**
+ * The memflow job against an existing Kafka, on an embedded Flink MiniCluster. A restart resumes:
+ * checkpoints are retained under the state directory with a job id derived from the consumer group
+ * ({@link Resume}), and {@code run} restores the newest one without being asked.
+ */
 @Command(
         name = "run",
         mixinStandardHelpOptions = true,
@@ -25,10 +35,26 @@ public class RunCommand implements Callable<Integer> {
     @Mixin ConfigMixin config;
 
     @Option(
+            names = "--state-dir",
+            description =
+                    "Where memflow keeps its checkpoints (default: $MEMFLOW_HOME, else"
+                            + " ~/.memflow).")
+    Path stateDir;
+
+    @Option(
             names = "--checkpoint-dir",
-            defaultValue = "file:///tmp/memflow/checkpoints",
-            description = "Checkpoint directory URI (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Checkpoint directory URI (default: <state-dir>/checkpoints); a remote one"
+                            + " (s3://...) is not searched on restart, pass --savepoint.")
     String checkpointDir;
+
+    @Option(
+            names = "--from-scratch",
+            description =
+                    "Start over deliberately: delete this job's checkpoints and the consumer"
+                            + " group's committed offsets, then read the input topics from the"
+                            + " beginning.")
+    boolean fromScratch;
 
     @Option(
             names = "--parallelism",
@@ -54,23 +80,58 @@ public class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (checkpointDir == null) {
+            Path home = stateDir != null ? stateDir : defaultStateDir();
+            checkpointDir = home.resolve("checkpoints").toAbsolutePath().toUri().toString();
+        }
         Configuration conf = config.configuration(MemflowJob.localDefaults(checkpointDir));
         conf.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
         if (webUiPort > 0) {
             conf.set(RestOptions.PORT, webUiPort);
         }
-        if (savepoint != null) {
-            conf.setString("execution.state-recovery.path", savepoint);
-        }
         Preflight.checkModel(conf);
+        if (savepoint != null && fromScratch) {
+            throw new CliException(
+                    "--savepoint and --from-scratch contradict each other: pass one of them");
+        }
         String bootstrap = conf.get(MemflowOptions.BOOTSTRAP_SERVERS);
+        String group = conf.get(MemflowOptions.GROUP_ID);
+        JobID jobId = Resume.jobId(group);
         List<String> topics = new ArrayList<>(KafkaEndpoints.inputTopics(conf));
         topics.addAll(KafkaEndpoints.outputTopics(conf));
         if (createTopics) {
-            EmbeddedKafka.createTopics(
-                    bootstrap, topics, parallelism, conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES));
+            EmbeddedKafka.createTopics(bootstrap, topics, parallelism, conf);
         }
         Preflight.checkTopics(bootstrap, topics);
+
+        if (fromScratch) {
+            Resume.local(checkpointDir).ifPresent(root -> Resume.deleteCheckpoints(root, jobId));
+            Preflight.resetOffsets(bootstrap, group);
+            System.out.println(
+                    "starting from scratch: deleted the checkpoints of job "
+                            + jobId
+                            + " and the committed offsets of group "
+                            + group
+                            + "; reading the input topics from the beginning");
+        }
+        if (savepoint != null) {
+            conf.set(PipelineOptionsInternal.PIPELINE_FIXED_JOB_ID, jobId.toHexString());
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+            System.out.println("resuming from " + savepoint + " (--savepoint)");
+        } else {
+            Optional<Path> resumed = Resume.configure(conf);
+            if (resumed.isPresent()) {
+                System.out.println("resuming from " + resumed.get());
+            } else if (!fromScratch) {
+                Preflight.refuseEmptyStateWithOffsets(bootstrap, group, checkpointDir);
+                System.out.println(
+                        "starting with empty state (no checkpoint of job "
+                                + jobId
+                                + " in "
+                                + checkpointDir
+                                + ")");
+            }
+        }
         JobClient job = MemflowJob.start(conf);
         System.out.println("memflow job " + job.getJobID() + " running against " + bootstrap);
         if (webUiPort > 0) {
@@ -81,9 +142,22 @@ public class RunCommand implements Callable<Integer> {
                         + String.join(", ", KafkaEndpoints.inputTopics(conf))
                         + "; writing "
                         + String.join(", ", KafkaEndpoints.outputTopics(conf)));
-        System.out.println("Ctrl-C stops the job (state is in " + checkpointDir + ").");
+        System.out.println(
+                "Ctrl-C stops the job; checkpoints (every "
+                        + conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL).toSeconds()
+                        + " s) are in "
+                        + checkpointDir
+                        + " and the next run resumes from the newest.");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> job.cancel()));
         job.getJobExecutionResult().get();
         return 0;
+    }
+
+    /** $MEMFLOW_HOME, else ~/.memflow: state that outlives reboots, unlike /tmp. */
+    static Path defaultStateDir() {
+        String home = System.getenv("MEMFLOW_HOME");
+        return home != null && !home.isBlank()
+                ? Path.of(home)
+                : Path.of(System.getProperty("user.home"), ".memflow");
     }
 }

@@ -7,8 +7,8 @@ import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * Writes a memflow record to its topic in single-object encoding, keyed as DESIGN.md §4 says (the
- * key function is given per topic), with the record's event time as the Kafka timestamp.
+ * Writes a memflow record to its topic in single-object encoding, keyed as docs/ARCHITECTURE.md
+ * says (the key function is given per topic), with the record's event time as the Kafka timestamp.
  */
 public class AvroRecordSerializer<T extends SpecificRecordBase>
         implements KafkaRecordSerializationSchema<T> {
@@ -19,6 +19,11 @@ public class AvroRecordSerializer<T extends SpecificRecordBase>
         String key(T record);
 
         Long timestamp(T record);
+
+        /** Whether {@code record} is a deletion marker, written as a null value (tombstone). */
+        default boolean tombstone(T record) {
+            return false;
+        }
     }
 
     private final String topic;
@@ -37,6 +42,6 @@ public class AvroRecordSerializer<T extends SpecificRecordBase>
                 null,
                 keying.timestamp(element),
                 keying.key(element).getBytes(StandardCharsets.UTF_8),
-                WireFormat.encode(element));
+                keying.tombstone(element) ? null : WireFormat.encode(element));
     }
 }

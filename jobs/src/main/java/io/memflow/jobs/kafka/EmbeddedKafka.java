@@ -1,14 +1,15 @@
 package io.memflow.jobs.kafka;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
@@ -51,6 +52,9 @@ public final class EmbeddedKafka implements AutoCloseable {
                         .setConfigProp("transaction.state.log.num.partitions", "1")
                         .setConfigProp("group.initial.rebalance.delay.ms", "0")
                         .setConfigProp("auto.create.topics.enable", "false")
+                        // the log cleaner looks for compactable segments every second, so a
+                        // compacted topic sheds deleted keys soon (tests check it)
+                        .setConfigProp("log.cleaner.backoff.ms", "1000")
                         .build();
         cluster.format();
         cluster.startup();
@@ -74,27 +78,37 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /** Creates the topics that don't exist yet; memory-changes is compacted. */
-    public void createTopics(List<String> names, int partitions, String compactedTopic)
+    public void createTopics(List<String> names, int partitions, ReadableConfig conf)
             throws Exception {
-        createTopics(bootstrapServers(), names, partitions, compactedTopic);
+        createTopics(bootstrapServers(), names, partitions, conf, Map.of());
     }
 
     public static void createTopics(
-            String bootstrap, List<String> names, int partitions, String compactedTopic)
+            String bootstrap, List<String> names, int partitions, ReadableConfig conf)
+            throws Exception {
+        createTopics(bootstrap, names, partitions, conf, Map.of());
+    }
+
+    /**
+     * Creates the topics that do not exist yet, each with its memflow configuration ({@link
+     * KafkaEndpoints#topicConfig}) plus {@code overrides} by topic name (tests use it for
+     * aggressive compaction).
+     */
+    public static void createTopics(
+            String bootstrap,
+            List<String> names,
+            int partitions,
+            ReadableConfig conf,
+            Map<String, Map<String, String>> overrides)
             throws Exception {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         try (Admin admin = Admin.create(p)) {
             List<NewTopic> topics = new ArrayList<>();
             for (String n : names) {
-                NewTopic t = new NewTopic(n, partitions, (short) 1);
-                if (n.equals(compactedTopic)) {
-                    t.configs(
-                            Map.of(
-                                    TopicConfig.CLEANUP_POLICY_CONFIG,
-                                    TopicConfig.CLEANUP_POLICY_COMPACT));
-                }
-                topics.add(t);
+                Map<String, String> configs = new HashMap<>(KafkaEndpoints.topicConfig(conf, n));
+                configs.putAll(overrides.getOrDefault(n, Map.of()));
+                topics.add(new NewTopic(n, partitions, (short) 1).configs(configs));
             }
             for (var e : admin.createTopics(topics).values().entrySet()) {
                 try {

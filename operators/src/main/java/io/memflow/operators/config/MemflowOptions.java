@@ -57,6 +57,14 @@ public final class MemflowOptions {
     public static final ConfigOption<String> TOPIC_MEMORY_CHANGES = topic("memory-changes");
     public static final ConfigOption<String> TOPIC_ANSWERS = topic("answers");
     public static final ConfigOption<String> TOPIC_DEAD_LETTERS = topic("dead-letters");
+    public static final ConfigOption<Duration> ANSWERS_RETENTION =
+            key("memflow.topics.answers-retention")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(1))
+                    .withDescription(
+                            "retention.ms of the answers topic when memflow creates it (broker,"
+                                    + " demo, run --create-topics): answers are a response"
+                                    + " channel, not a store.");
 
     // --- job
     public static final ConfigOption<Integer> MAX_PARALLELISM =
@@ -157,6 +165,27 @@ public final class MemflowOptions {
                     .defaultValue(5000)
                     .withDescription(
                             "Active memories per user; past it the least retained are archived.");
+    public static final ConfigOption<Duration> RETIRED_RETENTION =
+            key("memflow.long-term.retired-retention")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(30))
+                    .withDescription(
+                            "Event time after which an archived or merged-away memory leaves hot"
+                                    + " state; its history stays on the changelog until a delete.");
+    public static final ConfigOption<Integer> MAX_ENTRIES =
+            key("memflow.long-term.max-entries")
+                    .intType()
+                    .defaultValue(8000)
+                    .withDescription(
+                            "Hot long-term records per user (any status); past it the oldest"
+                                    + " inactive, then the least retained active ones leave.");
+    public static final ConfigOption<MemorySize> MAX_BYTES =
+            key("memflow.long-term.max-bytes")
+                    .memoryType()
+                    .defaultValue(MemorySize.parse("32mb"))
+                    .withDescription(
+                            "Hot long-term bytes per user (text, embedding, ids); enforced like"
+                                    + " max-entries.");
     public static final ConfigOption<Double> MERGE_THRESHOLD =
             key("memflow.long-term.merge-threshold")
                     .doubleType()
@@ -295,6 +324,7 @@ public final class MemflowOptions {
                 TOPIC_MEMORY_CHANGES,
                 TOPIC_ANSWERS,
                 TOPIC_DEAD_LETTERS,
+                ANSWERS_RETENTION,
                 MAX_PARALLELISM,
                 OUT_OF_ORDERNESS,
                 MAX_TEXT_BYTES,
@@ -307,6 +337,9 @@ public final class MemflowOptions {
                 TOPIC_THRESHOLD,
                 SLEEP_IDLE_GAP,
                 CAPACITY,
+                RETIRED_RETENTION,
+                MAX_ENTRIES,
+                MAX_BYTES,
                 MERGE_THRESHOLD,
                 RETRIEVAL_K,
                 EMBEDDING_ENABLED,

@@ -1,5 +1,6 @@
 package io.memflow.operators.inference;
 
+import io.memflow.operators.longterm.Tombstones;
 import io.memflow.schemas.ControlType;
 import io.memflow.schemas.MemoryAnswer;
 import io.memflow.schemas.RetrievedMemory;
@@ -87,28 +88,50 @@ public class EpisodeFunction
                         new ArrayList<>(all.subList(Math.max(0, all.size() - max), all.size())));
             }
             stored.update(n);
-        } else if (in.getControl() != null
-                && in.getControl().getType() == ControlType.FORGET_USER) {
-            // answers asked before the forget still get theirs, then nothing of the user is left
-            flush(Long.MAX_VALUE, ctx.getCurrentKey(), out);
-            utterances.clear();
-            stored.clear();
-            episodes.clear();
-            pending.clear();
-            clock.clear();
-            out.collect(
-                    InferenceRequest.newBuilder()
-                            .setKey(ctx.getCurrentKey())
-                            .setCacheKey(cachePrefix(ctx.getCurrentKey()))
-                            .setForget(true)
-                            .build());
-            return;
+        } else if (in.getControl() != null) {
+            control(in, ctx, out);
+            if (in.getControl().getType() == ControlType.FORGET_USER) {
+                return;
+            }
         }
         Long seen = clock.value();
         if (seen == null || in.getEventTime() > seen) {
             clock.update(in.getEventTime());
             flush(in.getEventTime(), ctx.getCurrentKey(), out);
         }
+    }
+
+    /**
+     * FORGET_USER clears the user; the other commands concern memories, which this tier does not
+     * hold (it keeps the user's utterances); a command unknown to this version changes nothing.
+     */
+    private void control(MemoryInput in, Context ctx, Collector<InferenceRequest> out)
+            throws Exception {
+        switch (in.getControl().getType()) {
+            case FORGET_USER -> forget(ctx, out);
+            case CONSOLIDATE_NOW, DELETE_MEMORY -> {
+                // nothing of these in this tier
+            }
+            default -> {
+                // unknown to this version: never clear or change state
+            }
+        }
+    }
+
+    private void forget(Context ctx, Collector<InferenceRequest> out) throws Exception {
+        // answers asked before the forget still get theirs, then nothing of the user is left
+        flush(Long.MAX_VALUE, ctx.getCurrentKey(), out);
+        utterances.clear();
+        stored.clear();
+        episodes.clear();
+        pending.clear();
+        clock.clear();
+        out.collect(
+                InferenceRequest.newBuilder()
+                        .setKey(ctx.getCurrentKey())
+                        .setCacheKey(cachePrefix(ctx.getCurrentKey()))
+                        .setForget(true)
+                        .build());
     }
 
     @Override
@@ -153,10 +176,11 @@ public class EpisodeFunction
     }
 
     private InferenceRequest request(String key, MemoryAnswer a) throws Exception {
-        EpisodeState set = current();
+        EpisodeState set = Tombstones.is(a) ? null : current();
         InferenceRequest.Builder r =
                 InferenceRequest.newBuilder().setKey(key).setAnswer(a).setForget(false);
-        if (set == null || set.getEpisodes().isEmpty()) {
+        if (Tombstones.is(a) || set == null || set.getEpisodes().isEmpty()) {
+            // a tombstone of the user's answers only passes through, in order
             return r.setCacheKey(cachePrefix(key) + "none").setEpisode(null).build();
         }
         EpisodicEngine e = engine.engine();

@@ -96,6 +96,7 @@ public final class InputDecoder implements Serializable {
                 ControlCommand c = WireFormat.decode(value, ControlCommand.class);
                 checkIds(problems, c.getTenantId(), c.getUserId(), "commandId", c.getCommandId());
                 checkTime(problems, c.getIssuedAt().toEpochMilli(), nowMillis);
+                checkControl(problems, c);
                 input =
                         problems.isEmpty()
                                 ? base(
@@ -180,6 +181,23 @@ public final class InputDecoder implements Serializable {
         }
         if (user != null && user.contains("|")) {
             problems.add("userId must not contain '|'");
+        }
+    }
+
+    /**
+     * What each command needs; a command this version does not handle is refused here, so no tier
+     * ever sees it (each tier's switch leaves state alone for it anyway).
+     */
+    private static void checkControl(List<String> problems, ControlCommand c) {
+        switch (c.getType()) {
+            case FORGET_USER, CONSOLIDATE_NOW -> {
+                if (c.getMemoryId() != null) {
+                    problems.add("memoryId is only for DELETE_MEMORY, not " + c.getType());
+                }
+            }
+            case DELETE_MEMORY -> checkId(problems, "memoryId", c.getMemoryId());
+            default ->
+                    problems.add("control type " + c.getType() + " is not handled by this version");
         }
     }
 

@@ -3,7 +3,7 @@ package io.memflow.operators.longterm;
 import io.memflow.operators.metrics.MemflowMetrics;
 import io.memflow.operators.ordering.WallClockTimer;
 import io.memflow.schemas.ChangeType;
-import io.memflow.schemas.ControlType;
+import io.memflow.schemas.ControlCommand;
 import io.memflow.schemas.MemoryAnswer;
 import io.memflow.schemas.MemoryChange;
 import io.memflow.schemas.MemoryRecord;
@@ -54,6 +54,8 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
     private transient Counter runs;
     private transient Counter queries;
     private transient Histogram latency;
+    private transient Histogram userEntries;
+    private transient Histogram userBytes;
 
     public LongTermFunction(LongTermMemory memory, long sleepIdleGapMillis, int defaultK) {
         this.memory = memory;
@@ -68,7 +70,10 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
         sleepTimer =
                 new WallClockTimer(
                         getRuntimeContext(), MemoryStateDescriptors.LONG_TERM_SLEEP_TIMER);
-        table = new MapStateTable(memories);
+        table =
+                new MapStateTable(
+                        memories,
+                        getRuntimeContext().getMapState(MemoryStateDescriptors.longTermRetired()));
         var g = getRuntimeContext().getMetricGroup().addGroup(MemflowMetrics.GROUP);
         changeCounters = new EnumMap<>(ChangeType.class);
         for (ChangeType t : ChangeType.values()) {
@@ -82,6 +87,14 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
         latency =
                 g.histogram(
                         MemflowMetrics.RETRIEVAL_LATENCY_MS,
+                        new DescriptiveStatisticsHistogram(1000));
+        userEntries =
+                g.histogram(
+                        MemflowMetrics.LONG_TERM_USER_ENTRIES,
+                        new DescriptiveStatisticsHistogram(1000));
+        userBytes =
+                g.histogram(
+                        MemflowMetrics.LONG_TERM_USER_BYTES,
                         new DescriptiveStatisticsHistogram(1000));
     }
 
@@ -106,7 +119,7 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
             if (meta.getDirtySinceConsolidation()) {
                 sleepTimer.schedule(ctx.timerService(), sleepIdleGapMillis);
             }
-            metaState.update(meta);
+            update(meta);
         } else if (in.getQuery() != null) {
             long start = System.nanoTime();
             MemoryAnswer a = memory.answer(table, in.getQuery(), in.getPending(), defaultK);
@@ -118,15 +131,55 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
                 metaState.update(meta);
             }
         } else if (in.getControl() != null) {
-            if (meta.getDirtySinceConsolidation()) {
-                sleepTimer.cancel(ctx.timerService());
-            }
-            if (in.getControl().getType() == ControlType.CONSOLIDATE_NOW) {
+            control(in, meta, ctx, out);
+        }
+    }
+
+    /**
+     * One branch per command; a command this version does not know passes without touching state
+     * (the decoder dead-letters it before it gets here).
+     */
+    private void control(
+            MemoryInput in, LongTermMeta meta, Context ctx, Collector<MemoryChange> out)
+            throws Exception {
+        ControlCommand c = in.getControl();
+        switch (c.getType()) {
+            case CONSOLIDATE_NOW -> {
+                if (meta.getDirtySinceConsolidation()) {
+                    sleepTimer.cancel(ctx.timerService());
+                }
                 sleep(meta, in.getEventTime(), out);
-                metaState.update(meta);
-            } else if (in.getControl().getType() == ControlType.FORGET_USER) {
-                emit(memory.forget(table, in.getEventTime()), out);
+                update(meta);
+            }
+            case FORGET_USER -> {
+                if (meta.getDirtySinceConsolidation()) {
+                    sleepTimer.cancel(ctx.timerService());
+                }
+                emit(memory.forget(table, c.getTenantId(), c.getUserId(), in.getEventTime()), out);
                 metaState.clear();
+                ctx.output(
+                        ANSWERS,
+                        Tombstones.answersOf(c.getTenantId(), c.getUserId(), in.getEventTime()));
+            }
+            case DELETE_MEMORY -> {
+                List<MemoryChange> deleted =
+                        memory.delete(
+                                table,
+                                c.getTenantId(),
+                                c.getUserId(),
+                                c.getMemoryId(),
+                                in.getEventTime());
+                emit(deleted, out);
+                if (!deleted.isEmpty()) {
+                    // answers that used the memory carry its text
+                    ctx.output(
+                            ANSWERS,
+                            Tombstones.answersOf(
+                                    c.getTenantId(), c.getUserId(), in.getEventTime()));
+                }
+            }
+            default -> {
+                // unknown to this version: never clear or change state
             }
         }
     }
@@ -145,7 +198,13 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
         }
         // the run happens as of the event-time deadline, whatever the wall clock says
         sleep(meta, sleepDeadline(meta), out);
+        update(meta);
+    }
+
+    private void update(LongTermMeta meta) throws Exception {
         metaState.update(meta);
+        userEntries.update(meta.getHotEntries());
+        userBytes.update(meta.getHotBytes());
     }
 
     private void sleep(LongTermMeta meta, long time, Collector<MemoryChange> out) throws Exception {
@@ -159,6 +218,10 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
 
     private void emit(List<MemoryChange> changes, Collector<MemoryChange> out) {
         for (MemoryChange c : changes) {
+            if (Tombstones.is(c)) {
+                out.collect(c);
+                continue;
+            }
             changeCounters.get(c.getType()).inc();
             switch (c.getType()) {
                 case ADD -> active.inc();
@@ -176,8 +239,8 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
                     }
                 }
                 default -> {
-                    // UPDATE keeps the status; DELETE comes with FORGET_USER, whose
-                    // memories were counted by status already (left as they were)
+                    // UPDATE keeps the status; a DELETE carries ids only (no status to count
+                    // down from), so the status counters stay as they were
                 }
             }
             out.collect(c);

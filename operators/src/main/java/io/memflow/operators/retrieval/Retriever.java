@@ -79,6 +79,17 @@ public final class Retriever implements Serializable {
 
     private record Doc(MemoryRecord record, List<String> terms) {}
 
+    /**
+     * The retriever the configuration asks for: hybrid (BM25 and the embedder, fused) when
+     * embeddings are on, BM25 alone otherwise. The job, {@code serve} and the benchmarks build it
+     * here, so they rank alike.
+     */
+    public static Retriever of(org.apache.flink.configuration.ReadableConfig conf) {
+        return conf.get(io.memflow.operators.config.MemflowOptions.EMBEDDING_ENABLED)
+                ? hybrid(conf.get(io.memflow.operators.config.MemflowOptions.DENSE_WEIGHT))
+                : new Retriever();
+    }
+
     /** BM25 only (no model needed). */
     public Retriever() {
         this.dense = false;

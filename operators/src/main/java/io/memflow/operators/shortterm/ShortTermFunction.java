@@ -2,7 +2,6 @@ package io.memflow.operators.shortterm;
 
 import io.memflow.operators.metrics.MemflowMetrics;
 import io.memflow.operators.ordering.WallClockTimer;
-import io.memflow.schemas.ControlType;
 import io.memflow.schemas.internal.MemoryInput;
 import io.memflow.schemas.internal.SegmentBatch;
 import io.memflow.schemas.internal.ShortTermState;
@@ -82,14 +81,26 @@ public class ShortTermFunction extends KeyedProcessFunction<String, MemoryInput,
             return;
         }
         if (in.getControl() != null && s != null) {
-            idle.cancel(ctx.timerService());
-            if (in.getControl().getType() == ControlType.CONSOLIDATE_NOW) {
-                SegmentBatch b = buffer.flush(in.getKey(), s, in.getEventTime(), "command");
-                if (b != null) {
-                    emit(in, b, out);
+            switch (in.getControl().getType()) {
+                case CONSOLIDATE_NOW -> {
+                    idle.cancel(ctx.timerService());
+                    SegmentBatch b = buffer.flush(in.getKey(), s, in.getEventTime(), "command");
+                    if (b != null) {
+                        emit(in, b, out);
+                    }
+                    state.clear();
+                }
+                case FORGET_USER -> {
+                    idle.cancel(ctx.timerService());
+                    state.clear();
+                }
+                case DELETE_MEMORY -> {
+                    // the buffer holds turns, not memories: nothing here to delete
+                }
+                default -> {
+                    // unknown to this version: never clear or change state
                 }
             }
-            state.clear();
         }
         out.collect(in);
     }

@@ -10,6 +10,7 @@ import io.memflow.operators.TestingEmbedder;
 import io.memflow.operators.consolidate.ExtractiveConsolidator;
 import io.memflow.operators.longterm.LongTermFunction;
 import io.memflow.operators.longterm.LongTermMemory;
+import io.memflow.operators.longterm.Tombstones;
 import io.memflow.operators.ordering.EventOrderFunction;
 import io.memflow.operators.retrieval.Retriever;
 import io.memflow.operators.sensory.HeuristicTokenScorer;
@@ -30,6 +31,7 @@ import io.memflow.schemas.internal.MemoryInput;
 import io.memflow.schemas.internal.Observation;
 import io.memflow.schemas.internal.Segment;
 import io.memflow.schemas.internal.SegmentBatch;
+import io.memflow.state.MemoryStateDescriptors;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,6 +39,8 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -281,11 +285,122 @@ class TierHarnessTest {
                                     assertThat(a.getMemories().get(0).getSourceTurnIds())
                                             .containsExactly("d2"));
             h.processElement(control("2024-03-27T00:00:00Z", ControlType.FORGET_USER), 5);
-            assertThat(values(h.getOutput(), MemoryChange.class))
-                    .filteredOn(c -> c.getType() == ChangeType.DELETE)
-                    .hasSize(2);
+            List<MemoryChange> deletes =
+                    values(h.getOutput(), MemoryChange.class).stream()
+                            .filter(c -> c.getType() == ChangeType.DELETE)
+                            .toList();
+            // a DELETE with ids only, then the tombstone of the key, for each memory
+            assertThat(deletes).hasSize(4);
+            for (int i = 0; i < 4; i += 2) {
+                assertThat(Tombstones.is(deletes.get(i))).isFalse();
+                assertThat(deletes.get(i).getRecord().getText()).isEmpty();
+                assertThat(deletes.get(i).getRecord().getSourceTurnIds()).isEmpty();
+                assertThat(Tombstones.is(deletes.get(i + 1))).isTrue();
+                assertThat(deletes.get(i + 1).getMemoryId())
+                        .isEqualTo(deletes.get(i).getMemoryId());
+            }
+            List<MemoryAnswer> after = new ArrayList<>();
+            h.getSideOutput(LongTermFunction.ANSWERS).forEach(r -> after.add(r.getValue()));
+            assertThat(after).hasSize(2).last().matches(Tombstones::is);
             assertThat(h.numKeyedStateEntries()).isZero();
         }
+    }
+
+    /**
+     * 10,000 turns of one user, consolidated every 50 turns, with a capacity of 40 active memories
+     * and a bound of 100 hot records: the hot state never holds more than the bound, and every
+     * answer is the one a run without a bound gives (only archived and merged records left).
+     */
+    @Test
+    void longTermStateStaysBoundedOverTenThousandTurns() throws Exception {
+        ExtractiveConsolidator consolidator = new ExtractiveConsolidator();
+        LongTermMemory bounded =
+                new LongTermMemory(
+                        40, 0.9, new Retriever(), new LongTermMemory.Bounds(100, 1L << 20, HOUR));
+        LongTermMemory unbounded =
+                new LongTermMemory(
+                        40,
+                        0.9,
+                        new Retriever(),
+                        new LongTermMemory.Bounds(
+                                Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE));
+        String[] things = {"kayak", "violin", "lamp", "tent", "bike", "camera", "rug", "clock"};
+        String[] places = {"Lisbon", "Oslo", "Kyoto", "Quito", "Accra", "Perth", "Lima"};
+        long start = Instant.parse("2024-01-01T00:00:00Z").toEpochMilli();
+        int maxHot = 0;
+        int answersCompared = 0;
+        try (var b = harness(new LongTermFunction(bounded, 1000 * HOUR, 5));
+                var u = harness(new LongTermFunction(unbounded, 1000 * HOUR, 5))) {
+            b.open();
+            u.open();
+            for (int i = 0; i < 10_000; i++) {
+                long t = start + i * 60_000L;
+                String at = Instant.ofEpochMilli(t).toString();
+                MemoryInput in =
+                        candidates(
+                                consolidator,
+                                obs(
+                                        "d" + i,
+                                        "s" + (i / 200),
+                                        at,
+                                        "Ann",
+                                        "I bought a "
+                                                + things[i % things.length]
+                                                + " number "
+                                                + i
+                                                + " in "
+                                                + places[i % places.length]
+                                                + "."));
+                b.processElement(in, t);
+                u.processElement(in, t);
+                if (i % 50 == 49) {
+                    MemoryInput c = control(at, ControlType.CONSOLIDATE_NOW);
+                    b.processElement(c, t);
+                    u.processElement(c, t);
+                    maxHot = Math.max(maxHot, hotRecords(b));
+                }
+                if (i % 1000 == 999) {
+                    MemoryInput q =
+                            query(
+                                    Instant.ofEpochMilli(t + 1).toString(),
+                                    "Where did Ann buy the "
+                                            + things[i % things.length]
+                                            + " number "
+                                            + i
+                                            + "?");
+                    b.processElement(q, t + 1);
+                    u.processElement(q, t + 1);
+                    answersCompared++;
+                }
+                maxHot = Math.max(maxHot, i % 97 == 0 ? hotRecords(b) : 0);
+            }
+            assertThat(maxHot).isPositive().isLessThanOrEqualTo(100);
+            assertThat(hotRecords(u)).isGreaterThan(1000);
+            List<MemoryAnswer> bAnswers = new ArrayList<>();
+            List<MemoryAnswer> uAnswers = new ArrayList<>();
+            b.getSideOutput(LongTermFunction.ANSWERS).forEach(r -> bAnswers.add(r.getValue()));
+            u.getSideOutput(LongTermFunction.ANSWERS).forEach(r -> uAnswers.add(r.getValue()));
+            assertThat(bAnswers).hasSize(answersCompared);
+            assertThat(bAnswers.get(0).getMemories()).isNotEmpty();
+            assertThat(bAnswers).isEqualTo(uAnswers);
+        }
+    }
+
+    /** Hot long-term records of the test user, read from the harness's keyed state. */
+    private static int hotRecords(KeyedOneInputStreamOperatorTestHarness<String, MemoryInput, ?> h)
+            throws Exception {
+        var backend = h.getOperator().getKeyedStateBackend();
+        backend.setCurrentKey(TestData.KEY);
+        int n = 0;
+        for (var ignored :
+                backend.getPartitionedState(
+                                VoidNamespace.INSTANCE,
+                                VoidNamespaceSerializer.INSTANCE,
+                                MemoryStateDescriptors.longTermMemories())
+                        .keys()) {
+            n++;
+        }
+        return n;
     }
 
     @Test
