@@ -205,7 +205,11 @@ public final class MemflowPipeline {
         if (inference != null) {
             answered = withInference(conf, inference, ordered, answered, key);
         }
-        answered.sinkTo(answers).name("answers").uid(Uids.SINK_ANSWERS);
+        // a rejected query is answered too (with its error), besides its dead letter
+        answered.union(decoded.getSideOutput(DecodeValidateFunction.ERROR_ANSWERS))
+                .sinkTo(answers)
+                .name("answers")
+                .uid(Uids.SINK_ANSWERS);
     }
 
     /**
