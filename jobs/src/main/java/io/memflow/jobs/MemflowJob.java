@@ -6,6 +6,7 @@ import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -53,6 +54,10 @@ public final class MemflowJob {
                 CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
                 ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
         c.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 3);
+        // the web UI (which can cancel jobs) listens on loopback only;
+        // -Drest.bind-address=0.0.0.0 opens it wider on purpose
+        c.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        c.set(RestOptions.ADDRESS, "127.0.0.1");
         return c;
     }
 
