@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
             io.memflow.serving.cli.GenerateCommand.class,
             io.memflow.serving.cli.SynthModelCommand.class,
             io.memflow.serving.cli.KvBenchCommand.class,
+            io.memflow.serving.cli.BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class MemflowCli {

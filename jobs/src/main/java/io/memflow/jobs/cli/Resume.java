@@ -77,7 +77,7 @@ public final class Resume {
     private static void deleteTree(Path dir) throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
+                Files.deleteIfExists(f);
             }
         }
     }
@@ -125,10 +125,16 @@ public final class Resume {
                                                             || !Files.exists(
                                                                     p.resolve("_metadata"))))
                             .toList()) {
-                deleteTree(p);
+                try {
+                    deleteTree(p);
+                } catch (IOException | UncheckedIOException e) {
+                    // a job that was just cancelled may still be discarding it: best effort
+                    System.err.println(
+                            "memflow: could not delete " + p + " (" + e.getMessage() + ")");
+                }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot clean up " + resumed.getParent(), e);
+        } catch (IOException | UncheckedIOException e) {
+            // best effort: the next run tries again
         }
     }
 }

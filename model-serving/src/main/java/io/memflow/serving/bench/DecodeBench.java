@@ -6,6 +6,8 @@ import io.memflow.serving.kvcache.KvCache;
 import io.memflow.serving.model.LlamaModel;
 import io.memflow.serving.sampling.GreedySampler;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -36,12 +38,50 @@ public final class DecodeBench {
         public double readBoundTokensPerSecond() {
             return readBytesPerSecond / weightBytesPerToken;
         }
+
+        /** Decode speed over the read-bandwidth bound: issue 15's figure of merit. */
+        public double decodeOverReadBound() {
+            return decodeTokensPerSecond / readBoundTokensPerSecond();
+        }
+
+        /**
+         * The fields of {@code bench --json}, in a fixed order; names are the public contract
+         * (issue 15): scripts compare runs by them.
+         */
+        public Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("threads", threads);
+            m.put("promptTokens", promptTokens);
+            m.put("decodeTokens", decodeTokens);
+            m.put("prefillTokensPerSecond", prefillTokensPerSecond);
+            m.put("decodeTokensPerSecond", decodeTokensPerSecond);
+            m.put("weightBytesPerToken", weightBytesPerToken);
+            m.put("readBandwidthBytesPerSecond", readBytesPerSecond);
+            m.put("readBoundTokensPerSecond", readBoundTokensPerSecond());
+            m.put("decodeOverReadBound", decodeOverReadBound());
+            m.put("copyBandwidthBytesPerSecond", copyBytesPerSecond);
+            m.put("copyBoundTokensPerSecond", boundTokensPerSecond);
+            m.put("decodeOverCopyBound", ratio());
+            return m;
+        }
     }
 
     private DecodeBench() {}
 
+    /** Bandwidth buffers large enough that no cache holds them. */
+    public static final int DEFAULT_BANDWIDTH_MIB = 256;
+
     /** Runs prefill of {@code promptTokens} random tokens, then {@code decodeTokens} steps. */
     public static Result run(LlamaModel model, int promptTokens, int decodeTokens, int repeats) {
+        return run(model, promptTokens, decodeTokens, repeats, DEFAULT_BANDWIDTH_MIB);
+    }
+
+    /**
+     * Like {@link #run(LlamaModel, int, int, int)} with bandwidth buffers of {@code bandwidthMib}
+     * MiB (tests use small ones; a buffer that fits in cache overstates the bound).
+     */
+    public static Result run(
+            LlamaModel model, int promptTokens, int decodeTokens, int repeats, int bandwidthMib) {
         int vocab = model.config().vocabSize();
         SplittableRandom r = new SplittableRandom(7);
         int[] prompt = new int[promptTokens];
@@ -59,8 +99,8 @@ public final class DecodeBench {
             bestPrefill = Math.max(bestPrefill, t[0]);
             bestDecode = Math.max(bestDecode, t[1]);
         }
-        double bandwidth = copyBandwidth(model.threads());
-        double read = readBandwidth(model.threads());
+        double bandwidth = copyBandwidth(model.threads(), bandwidthMib);
+        double read = readBandwidth(model.threads(), bandwidthMib);
         long bytes = model.weightBytesPerToken();
         return new Result(
                 model.threads(),
@@ -99,12 +139,12 @@ public final class DecodeBench {
     }
 
     /**
-     * Bytes copied per second by {@code threads} threads, each copying its share of a 256 MiB
-     * buffer (far larger than any cache). Each byte copied is read once and written once; the best
-     * of several rounds is kept.
+     * Bytes copied per second by {@code threads} threads, each copying its share of a {@code mib}
+     * MiB buffer (256 is far larger than any cache). Each byte copied is read once and written
+     * once; the best of several rounds is kept.
      */
-    public static double copyBandwidth(int threads) {
-        int n = 64 << 20; // floats: 256 MiB per buffer
+    public static double copyBandwidth(int threads, int mib) {
+        int n = mib << 18; // floats
         float[] src = new float[n];
         float[] dst = new float[n];
         Arrays.fill(src, 1f);
@@ -128,9 +168,9 @@ public final class DecodeBench {
         return best;
     }
 
-    /** Bytes read per second by {@code threads} threads summing their share of 256 MiB. */
-    public static double readBandwidth(int threads) {
-        int n = 64 << 20;
+    /** Bytes read per second by {@code threads} threads summing their share of {@code mib} MiB. */
+    public static double readBandwidth(int threads, int mib) {
+        int n = mib << 18; // floats
         float[] src = new float[n];
         Arrays.fill(src, 1f);
         double best = 0;

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,16 +43,32 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--scalar", description = "Use the scalar reference kernels.")
     boolean scalar;
 
-    @Option(names = "--json", description = "Print the result as JSON.")
+    @Option(
+            names = "--bandwidth-mib",
+            defaultValue = "256",
+            description = "Buffer size of the bandwidth measurements (MiB; keep it >> caches).")
+    int bandwidthMib;
+
+    @Option(
+            names = "--json",
+            description =
+                    "Print one JSON object (decodeTokensPerSecond, prefillTokensPerSecond,"
+                            + " readBandwidthBytesPerSecond, weightBytesPerToken,"
+                            + " decodeOverReadBound, ...).")
     boolean json;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (threads < 1 || promptTokens < 1 || decodeTokens < 1 || repeats < 1) {
+        if (threads < 1
+                || promptTokens < 1
+                || decodeTokens < 1
+                || repeats < 1
+                || bandwidthMib < 1) {
             err.println(
-                    "error: --threads, --prompt-tokens, --decode-tokens, --repeats must be >= 1");
+                    "error: --threads, --prompt-tokens, --decode-tokens, --repeats,"
+                            + " --bandwidth-mib must be >= 1");
             return 2;
         }
         Kernels kernels = scalar ? Kernels.SCALAR : Kernels.preferred();
@@ -63,15 +81,21 @@ public final class BenchCommand implements Callable<Integer> {
                                 + model);
                 return 2;
             }
-            DecodeBench.Result r = DecodeBench.run(m, promptTokens, decodeTokens, repeats);
+            DecodeBench.Result r =
+                    DecodeBench.run(m, promptTokens, decodeTokens, repeats, bandwidthMib);
             if (json) {
-                out.println(new ObjectMapper().writeValueAsString(r));
+                Map<String, Object> fields = new LinkedHashMap<>();
+                fields.put("model", model.toString());
+                fields.put("kernels", kernels.name());
+                fields.putAll(r.toJson());
+                out.println(new ObjectMapper().writeValueAsString(fields));
             } else {
                 out.printf(
                         "%s (%s kernels, %d threads): prefill %.1f tok/s, decode %.2f tok/s%n"
                                 + "weights/token %.1f MB, copy bandwidth %.2f GB/s,"
                                 + " bound %.2f tok/s, decode/bound %.2f%n"
-                                + "read bandwidth %.2f GB/s, read bound %.2f tok/s%n",
+                                + "read bandwidth %.2f GB/s, read bound %.2f tok/s,"
+                                + " decode/read bound %.2f%n",
                         model.getFileName(),
                         kernels,
                         threads,
@@ -82,7 +106,8 @@ public final class BenchCommand implements Callable<Integer> {
                         r.boundTokensPerSecond(),
                         r.ratio(),
                         r.readBytesPerSecond() / 1e9,
-                        r.readBoundTokensPerSecond());
+                        r.readBoundTokensPerSecond(),
+                        r.decodeOverReadBound());
             }
             out.flush();
             return 0;

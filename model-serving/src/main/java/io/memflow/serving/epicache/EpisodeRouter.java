@@ -1,5 +1,6 @@
 package io.memflow.serving.epicache;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -12,13 +13,25 @@ public final class EpisodeRouter {
 
     /** Index in {@code episodes} of the centroid with the highest cosine to {@code query}. */
     public static int nearest(float[] query, List<Episode> episodes) {
-        if (episodes.isEmpty()) {
+        List<float[]> centroids = new ArrayList<>(episodes.size());
+        for (Episode e : episodes) {
+            centroids.add(e.centroid());
+        }
+        return nearestCentroid(query, centroids);
+    }
+
+    /**
+     * Index in {@code centroids} of the one with the highest cosine to {@code query}; ties go to
+     * the lower index, so routing is stable across replays. The query need not be normalised.
+     */
+    public static int nearestCentroid(float[] query, List<float[]> centroids) {
+        if (centroids.isEmpty()) {
             throw new IllegalArgumentException("no episodes to route to");
         }
         int best = 0;
         float bestScore = Float.NEGATIVE_INFINITY;
-        for (int e = 0; e < episodes.size(); e++) {
-            float s = Vectors.cosine(query, episodes.get(e).centroid());
+        for (int e = 0; e < centroids.size(); e++) {
+            float s = Vectors.cosine(query, centroids.get(e));
             if (s > bestScore) {
                 bestScore = s;
                 best = e;

@@ -36,6 +36,24 @@ public enum Kernels {
         }
     }
 
+    /**
+     * w[offset .. offset+n) · x[xOffset .. xOffset+n) with integer products (whole 32-blocks, and
+     * {@code w.hasQ8Dot()}).
+     */
+    public float dotQ8(FloatTensor w, int offset, Q8Activations x, int xOffset, int n) {
+        return this == VECTOR
+                ? w.dotQ8Vector(offset, x, xOffset, n)
+                : w.dotQ8Scalar(offset, x, xOffset, n);
+    }
+
+    /**
+     * Quantizes x[0 .. n) into {@code q} (n a multiple of 32); one implementation for both kernel
+     * sets (see {@link Q8Activations#quantize} for why there is no vector twin).
+     */
+    public void quantize(Q8Activations q, float[] x, int n) {
+        q.quantize(x, 0, n);
+    }
+
     public float dot(float[] a, int aOffset, float[] b, int bOffset, int n) {
         return this == VECTOR
                 ? VectorKernels.dot(a, aOffset, b, bOffset, n)
@@ -48,6 +66,23 @@ public enum Kernels {
             VectorKernels.axpy(a, x, xOffset, y, yOffset, n);
         } else {
             ScalarKernels.axpy(a, x, xOffset, y, yOffset, n);
+        }
+    }
+
+    /** out[outOffset + i] = sum over s &lt; slots of weights[s] * v[vOffset + s * stride + i]. */
+    public void weightedSum(
+            float[] weights,
+            int slots,
+            float[] v,
+            int vOffset,
+            int stride,
+            float[] out,
+            int outOffset,
+            int n) {
+        if (this == VECTOR) {
+            VectorKernels.weightedSum(weights, slots, v, vOffset, stride, out, outOffset, n);
+        } else {
+            ScalarKernels.weightedSum(weights, slots, v, vOffset, stride, out, outOffset, n);
         }
     }
 }

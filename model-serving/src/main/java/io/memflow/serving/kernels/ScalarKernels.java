@@ -18,4 +18,25 @@ public final class ScalarKernels {
             y[yOffset + i] += a * x[xOffset + i];
         }
     }
+
+    /**
+     * out[outOffset + i] = sum over s in [0, slots) of weights[s] * v[vOffset + s * stride + i],
+     * for i in [0, n): the attention-weighted sum of value rows.
+     */
+    public static void weightedSum(
+            float[] weights,
+            int slots,
+            float[] v,
+            int vOffset,
+            int stride,
+            float[] out,
+            int outOffset,
+            int n) {
+        for (int i = 0; i < n; i++) {
+            out[outOffset + i] = 0f;
+        }
+        for (int s = 0; s < slots; s++) {
+            axpy(weights[s], v, vOffset + s * stride, out, outOffset, n);
+        }
+    }
 }

@@ -185,6 +185,22 @@ public final class KvCache {
         }
     }
 
+    /**
+     * A copy holding only the live entries, with arrays no larger than the entries need (same
+     * capacity). Prefill grows a cache's arrays to budget + block plus a scoring prompt, and an
+     * answer to budget + question + answer; what a pool keeps between uses should be the budgeted
+     * entries only.
+     */
+    public KvCache compact() {
+        KvCache out = new KvCache(layers, kvDim, capacity);
+        for (int l = 0; l < layers; l++) {
+            for (int slot = 0; slot < sizes[l]; slot++) {
+                out.append(l, positions[l][slot], keys[l], slot * kvDim, values[l], slot * kvDim);
+            }
+        }
+        return out;
+    }
+
     /** Empties every layer (allocated storage is kept for reuse). */
     public void clear() {
         Arrays.fill(sizes, 0);

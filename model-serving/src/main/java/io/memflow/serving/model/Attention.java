@@ -108,10 +108,7 @@ public final class Attention {
             float[] out) {
         int hs = c.headSize();
         int kvOffset = (h / c.groupSize()) * hs;
-        float[] values = cache.values(layer);
-        java.util.Arrays.fill(out, h * hs, (h + 1) * hs, 0f);
-        for (int s = 0; s < visible; s++) {
-            kernels.axpy(att[s], values, s * c.kvDim() + kvOffset, out, h * hs, hs);
-        }
+        kernels.weightedSum(
+                att, visible, cache.values(layer), kvOffset, c.kvDim(), out, h * hs, hs);
     }
 }

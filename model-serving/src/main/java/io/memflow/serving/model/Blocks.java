@@ -1,6 +1,7 @@
 package io.memflow.serving.model;
 
 import io.memflow.serving.kernels.Kernels;
+import io.memflow.serving.kernels.Q8Activations;
 import io.memflow.serving.kernels.WorkerPool;
 import io.memflow.serving.tensor.FloatTensor;
 
@@ -39,7 +40,7 @@ final class Blocks {
 
     /**
      * Blocks of at least this many tokens decode each weight row once (F32 too: array loads beat
-     * buffer loads).
+     * buffer loads), unless the format has integer dots.
      */
     static final int ROW_DECODE_MIN_TOKENS = 4;
 
@@ -47,10 +48,6 @@ final class Blocks {
      * out[t][r] = w[r, :] · in[t][:] for every token t of the block and row r. By far the most time
      * is spent here. Rows are split across the pool; each row is read once from memory and reused
      * from cache for every token of the block, which is why prefill beats decode.
-     *
-     * <p>For a block of tokens, a quantized row is dequantized once into a per-worker scratch row
-     * (cols floats, a few KiB) and the tokens are dotted against plain floats, instead of unpacking
-     * the same blocks once per token. The weights themselves stay mapped.
      */
     static void matmul(
             Kernels kernels,
@@ -61,16 +58,104 @@ final class Blocks {
             int tokens,
             int rows,
             int cols) {
-        // Two separate loops (not one loop with a branch) keep each compiled unit small:
-        // C2 must inline the whole Vector API kernel into it, or the vectors get boxed.
-        if (tokens >= ROW_DECODE_MIN_TOKENS) {
-            pool.parallelFor(
-                    rows,
-                    (start, end) -> decodedRows(kernels, w, in, out, tokens, cols, start, end));
+        matmul(kernels, pool, new FloatTensor[] {w}, new float[][][] {out}, in, null, tokens, cols);
+    }
+
+    /** One matrix: {@code out = w · in}, with integer dots when {@code inQ} is not null. */
+    static void matmul(
+            Kernels kernels,
+            WorkerPool pool,
+            FloatTensor w,
+            float[][] in,
+            Q8Activations[] inQ,
+            float[][] out,
+            int tokens,
+            int cols) {
+        matmul(kernels, pool, new FloatTensor[] {w}, new float[][][] {out}, in, inQ, tokens, cols);
+    }
+
+    /**
+     * The matmuls that read the same input, in one parallel loop: {@code ws[i]} (rows_i, cols) into
+     * {@code outs[i]}. Why fused: decoding a token is about a hundred short parallel loops, and
+     * each hand-off to the pool (wake, spin, join) costs time the memory bus sits idle; Q, K and V
+     * share one loop, and so do gate and up.
+     *
+     * <p>Per matrix, one of three row kernels runs: integer dots against {@code inQ} (the input
+     * quantized once by the caller) when the format has them; for a block of tokens, the row
+     * dequantized once into a scratch row and dotted as floats; otherwise direct float dots.
+     *
+     * @param inQ the inputs quantized to Q8 blocks, or null to use float activations throughout
+     */
+    static void matmul(
+            Kernels kernels,
+            WorkerPool pool,
+            FloatTensor[] ws,
+            float[][][] outs,
+            float[][] in,
+            Q8Activations[] inQ,
+            int tokens,
+            int cols) {
+        int[] starts = new int[ws.length + 1]; // first row of each matrix in the fused range
+        for (int i = 0; i < ws.length; i++) {
+            starts[i + 1] = starts[i] + ws[i].size() / cols;
+        }
+        pool.parallelFor(
+                starts[ws.length],
+                (start, end) -> {
+                    for (int i = 0; i < ws.length; i++) {
+                        int lo = Math.max(start, starts[i]) - starts[i];
+                        int hi = Math.min(end, starts[i + 1]) - starts[i];
+                        if (lo < hi) {
+                            rows(kernels, ws[i], in, inQ, outs[i], tokens, cols, lo, hi);
+                        }
+                    }
+                });
+    }
+
+    /** Whether the integer path applies to any of {@code ws}: then the input is quantized. */
+    static boolean anyQ8(FloatTensor... ws) {
+        for (FloatTensor w : ws) {
+            if (w.hasQ8Dot()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void rows(
+            Kernels kernels,
+            FloatTensor w,
+            float[][] in,
+            Q8Activations[] inQ,
+            float[][] out,
+            int tokens,
+            int cols,
+            int start,
+            int end) {
+        // Separate small methods (not one loop with a branch inside) keep each compiled unit
+        // small: C2 must inline the whole Vector API kernel into it, or the vectors get boxed.
+        if (inQ != null && w.hasQ8Dot()) {
+            q8Rows(kernels, w, inQ, out, tokens, cols, start, end);
+        } else if (tokens >= ROW_DECODE_MIN_TOKENS) {
+            decodedRows(kernels, w, in, out, tokens, cols, start, end);
         } else {
-            pool.parallelFor(
-                    rows,
-                    (start, end) -> directRows(kernels, w, in, out, tokens, cols, start, end));
+            directRows(kernels, w, in, out, tokens, cols, start, end);
+        }
+    }
+
+    private static void q8Rows(
+            Kernels kernels,
+            FloatTensor w,
+            Q8Activations[] inQ,
+            float[][] out,
+            int tokens,
+            int cols,
+            int start,
+            int end) {
+        for (int r = start; r < end; r++) {
+            for (int t = 0; t < tokens; t++) {
+                out[t][r] = kernels.dotQ8(w, r * cols, inQ[t], 0, cols);
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 package io.memflow.serving.model;
 
+import io.memflow.serving.kernels.Q8Activations;
+
 /**
  * Activation buffers for a block of {@code capacity} tokens going through the forward pass together
  * (the "wave" of activations, llama2.c's RunState). Row t belongs to token t of the block. Reused
@@ -16,6 +18,10 @@ final class ForwardState {
     final float[][] hb; // (token, hiddenDim) gate, then SwiGLU activation
     final float[][] hb2; // (token, hiddenDim) up projection
     final float[][] logits; // (1, vocab) for the last token
+    final float[][][] qkv; // {q, k, v}: the outputs of the fused Q/K/V matmul
+    final float[][][] gateUp; // {hb, hb2}: the outputs of the fused gate/up matmul
+    final Q8Activations[] xq; // (token) xb quantized, for integer dots (width dim or qDim)
+    final Q8Activations[] hq; // (token) hb quantized (width hiddenDim)
 
     ForwardState(LlamaConfig c, int capacity) {
         this.capacity = capacity;
@@ -29,5 +35,19 @@ final class ForwardState {
         hb = new float[capacity][c.hiddenDim()];
         hb2 = new float[capacity][c.hiddenDim()];
         logits = new float[1][c.vocabSize()];
+        qkv = new float[][][] {q, k, v};
+        gateUp = new float[][][] {hb, hb2};
+        xq = new Q8Activations[capacity];
+        hq = new Q8Activations[capacity];
+        for (int t = 0; t < capacity; t++) {
+            xq[t] = new Q8Activations(blocks(Math.max(c.dim(), qDim)));
+            hq[t] = new Q8Activations(blocks(c.hiddenDim()));
+        }
+    }
+
+    /** n rounded up to whole quantization blocks (only quantized formats use these buffers). */
+    private static int blocks(int n) {
+        int b = Q8Activations.BLOCK;
+        return (n + b - 1) / b * b;
     }
 }

@@ -12,7 +12,6 @@ import io.memflow.serving.kvcache.KvCache;
 import io.memflow.serving.sampling.Sampler;
 import io.memflow.serving.tokenizer.TokenDecoder;
 import io.memflow.serving.tokenizer.Tokenizer;
-import io.memflow.serving.tokenizer.Vocabulary;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -21,23 +20,11 @@ import java.util.BitSet;
 /** {@link InferenceEngine} over a {@link LlamaModel}: tokenize, prefill, decode, detokenize. */
 public final class LlamaEngine implements InferenceEngine {
     private final LlamaModel model;
-    private final BitSet stopTokens = new BitSet();
+    private final BitSet stopTokens;
 
     public LlamaEngine(LlamaModel model) {
         this.model = model;
-        Vocabulary v = model.tokenizer().vocabulary();
-        if (v.eos() >= 0) {
-            stopTokens.set(v.eos());
-        }
-        // llama2.c-style models separate documents with BOS: a generated BOS ends the text
-        if (v.bos() >= 0) {
-            stopTokens.set(v.bos());
-        }
-        for (String s : model.tokenizer().chatFormat().stopTokens()) {
-            if (v.id(s) >= 0) {
-                stopTokens.set(v.id(s));
-            }
-        }
+        this.stopTokens = DecodeLoop.stopTokens(model.tokenizer());
     }
 
     /** Loads {@code path} with the preferred kernels. */
@@ -109,8 +96,6 @@ public final class LlamaEngine implements InferenceEngine {
         }
         Sampler sampler = Sampler.create(request.temperature(), request.topP(), request.seed());
         KvCache cache = model.newCache();
-        int[] generated = new int[request.maxTokens()];
-        int count = 0;
         TokenDecoder decoder = new TokenDecoder(model.tokenizer(), prompt[prompt.length - 1]);
         StringBuilder text = new StringBuilder();
 
@@ -122,45 +107,32 @@ public final class LlamaEngine implements InferenceEngine {
                     prompt, new int[0], "", StopReason.CANCELLED, prefillNanos, 0, 0);
         }
 
-        StopReason reason = StopReason.MAX_TOKENS;
-        int position = prompt.length;
-        int decodeSteps = 0;
         long decodeStart = System.nanoTime();
-        while (count < request.maxTokens()) {
-            if (cancellation.isCancelled()) {
-                reason = StopReason.CANCELLED;
-                break;
-            }
-            int next = sampler.sample(logits);
-            if (stopTokens.get(next)) {
-                reason = StopReason.STOP_TOKEN;
-                break;
-            }
-            generated[count++] = next;
-            String piece = decoder.next(next);
-            text.append(piece);
-            listener.onToken(next, piece);
-            if (count == request.maxTokens()) {
-                break;
-            }
-            if (position >= context) {
-                reason = StopReason.CONTEXT_FULL;
-                break;
-            }
-            logits = model.forward(new int[] {next}, new int[] {position}, cache, null);
-            position++;
-            decodeSteps++;
-        }
+        DecodeLoop.Result d =
+                DecodeLoop.run(
+                        model,
+                        logits,
+                        cache,
+                        prompt.length,
+                        request.maxTokens(),
+                        sampler,
+                        stopTokens,
+                        token -> {
+                            String piece = decoder.next(token);
+                            text.append(piece);
+                            listener.onToken(token, piece);
+                        },
+                        cancellation);
         long decodeNanos = System.nanoTime() - decodeStart;
         text.append(decoder.flush());
         return new GenerationResult(
                 prompt,
-                Arrays.copyOf(generated, count),
+                d.tokens(),
                 text.toString(),
-                reason,
+                d.reason(),
                 prefillNanos,
                 decodeNanos,
-                decodeSteps);
+                d.forwardSteps());
     }
 
     /** Runs the prompt block by block; returns the last token's logits, or null if cancelled. */

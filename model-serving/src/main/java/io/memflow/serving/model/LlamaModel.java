@@ -2,9 +2,11 @@ package io.memflow.serving.model;
 
 import io.memflow.serving.gguf.GgufFile;
 import io.memflow.serving.kernels.Kernels;
+import io.memflow.serving.kernels.Q8Activations;
 import io.memflow.serving.kernels.WorkerPool;
 import io.memflow.serving.kvcache.AttentionRecorder;
 import io.memflow.serving.kvcache.KvCache;
+import io.memflow.serving.tensor.FloatTensor;
 import io.memflow.serving.tokenizer.Tokenizer;
 import io.memflow.serving.tokenizer.Tokenizers;
 import java.io.IOException;
@@ -26,6 +28,7 @@ public final class LlamaModel implements AutoCloseable {
     private final Rope rope;
     private final Kernels kernels;
     private final WorkerPool pool;
+    private final boolean quantizedActivations;
     private ForwardState state;
 
     private LlamaModel(
@@ -34,8 +37,10 @@ public final class LlamaModel implements AutoCloseable {
             LlamaWeights weights,
             Tokenizer tokenizer,
             Kernels kernels,
-            int threads) {
+            int threads,
+            boolean quantizedActivations) {
         this.path = path;
+        this.quantizedActivations = quantizedActivations;
         this.config = config;
         this.weights = weights;
         this.tokenizer = tokenizer;
@@ -44,14 +49,32 @@ public final class LlamaModel implements AutoCloseable {
         this.pool = new WorkerPool(threads);
     }
 
-    /** Loads a GGUF model; errors name the file and the problem. */
+    /**
+     * Loads a GGUF model with quantized activations: matrices whose format has integer dot products
+     * (Q8_0, Q4_0) read their input quantized to Q8 blocks, once per input vector, as llama.cpp
+     * does. Errors name the file and the problem.
+     */
     public static LlamaModel load(Path path, int threads, Kernels kernels) throws IOException {
+        return load(path, threads, kernels, true);
+    }
+
+    /**
+     * Loads a GGUF model.
+     *
+     * @param quantizedActivations true for integer dot products where the weight format has them
+     *     (faster; each activation is rounded to 8 bits per 32-block); false to dot every matrix
+     *     against float activations (the reference the integer path is measured against)
+     */
+    public static LlamaModel load(
+            Path path, int threads, Kernels kernels, boolean quantizedActivations)
+            throws IOException {
         try (GgufFile file = GgufFile.open(path)) {
             Tokenizer tokenizer = Tokenizers.fromGguf(path, file.metadata());
             LlamaConfig config =
                     LlamaConfig.fromGguf(path, file.metadata(), tokenizer.vocabulary().size());
             LlamaWeights weights = new LlamaWeights(file, config);
-            return new LlamaModel(path, config, weights, tokenizer, kernels, threads);
+            return new LlamaModel(
+                    path, config, weights, tokenizer, kernels, threads, quantizedActivations);
         }
     }
 
@@ -99,14 +122,20 @@ public final class LlamaModel implements AutoCloseable {
         int last = tokens.length - 1;
         Blocks.rmsnorm(s.xb[last], s.x[last], weights.outputNorm, config.rmsEps());
         float[][] lastRow = {s.xb[last]};
+        Q8Activations[] lastQ = {s.xq[last]};
+        if (quantizedActivations && weights.output.hasQ8Dot()) {
+            kernels.quantize(lastQ[0], lastRow[0], config.dim());
+        } else {
+            lastQ = null;
+        }
         Blocks.matmul(
                 kernels,
                 pool,
-                weights.output,
+                new FloatTensor[] {weights.output},
+                new float[][][] {s.logits},
                 lastRow,
-                s.logits,
+                lastQ,
                 1,
-                config.vocabSize(),
                 config.dim());
         return s.logits[0].clone();
     }
@@ -131,9 +160,8 @@ public final class LlamaModel implements AutoCloseable {
             for (int t = 0; t < n; t++) {
                 Blocks.rmsnorm(s.xb[t], s.x[t], weights.attnNorm[l], c.rmsEps());
             }
-            Blocks.matmul(kernels, pool, weights.wq[l], s.xb, s.q, n, qDim, c.dim());
-            Blocks.matmul(kernels, pool, weights.wk[l], s.xb, s.k, n, c.kvDim(), c.dim());
-            Blocks.matmul(kernels, pool, weights.wv[l], s.xb, s.v, n, c.kvDim(), c.dim());
+            Q8Activations[] xq = quantize(s.xb, s.xq, n, c.dim(), weights.qkv[l]);
+            Blocks.matmul(kernels, pool, weights.qkv[l], s.qkv, s.xb, xq, n, c.dim());
             if (weights.bq != null) {
                 Blocks.addBias(s.q, weights.bq[l], n);
                 Blocks.addBias(s.k, weights.bk[l], n);
@@ -145,19 +173,37 @@ public final class LlamaModel implements AutoCloseable {
                 cache.append(l, positions[t], s.k[t], 0, s.v[t], 0);
             }
             Attention.attend(c, kernels, pool, cache, l, s.q, positions, n, s.xb, recorder);
-            Blocks.matmul(kernels, pool, weights.wo[l], s.xb, s.xb2, n, c.dim(), qDim);
+            xq = quantize(s.xb, s.xq, n, qDim, weights.wo[l]);
+            Blocks.matmul(kernels, pool, weights.wo[l], s.xb, xq, s.xb2, n, qDim);
             Blocks.residual(s.x, s.xb2, n, c.dim());
 
             // feed-forward: rmsnorm -> gate, up -> SwiGLU -> down
             for (int t = 0; t < n; t++) {
                 Blocks.rmsnorm(s.xb[t], s.x[t], weights.ffnNorm[l], c.rmsEps());
             }
-            Blocks.matmul(kernels, pool, weights.wGate[l], s.xb, s.hb, n, c.hiddenDim(), c.dim());
-            Blocks.matmul(kernels, pool, weights.wUp[l], s.xb, s.hb2, n, c.hiddenDim(), c.dim());
+            xq = quantize(s.xb, s.xq, n, c.dim(), weights.gateUp[l]);
+            Blocks.matmul(kernels, pool, weights.gateUp[l], s.gateUp, s.xb, xq, n, c.dim());
             Blocks.swiglu(s.hb, s.hb2, n, c.hiddenDim());
-            Blocks.matmul(kernels, pool, weights.wDown[l], s.hb, s.xb2, n, c.dim(), c.hiddenDim());
+            Q8Activations[] hq = quantize(s.hb, s.hq, n, c.hiddenDim(), weights.wDown[l]);
+            Blocks.matmul(kernels, pool, weights.wDown[l], s.hb, hq, s.xb2, n, c.hiddenDim());
             Blocks.residual(s.x, s.xb2, n, c.dim());
         }
+    }
+
+    /**
+     * Quantizes the first {@code cols} of each token's input into {@code q} when integer dots will
+     * read it (some of {@code ws} have them and they are switched on); null otherwise. Once per
+     * input, not per matrix: Q, K and V (and gate and up) share it.
+     */
+    private Q8Activations[] quantize(
+            float[][] in, Q8Activations[] q, int tokens, int cols, FloatTensor... ws) {
+        if (!quantizedActivations || !Blocks.anyQ8(ws)) {
+            return null;
+        }
+        for (int t = 0; t < tokens; t++) {
+            kernels.quantize(q[t], in[t], cols);
+        }
+        return q;
     }
 
     private void checkBlock(int[] tokens, int[] positions, KvCache cache) {

@@ -30,6 +30,8 @@ public final class LlamaWeights {
     final float[] outputNorm; // (dim)
     final FloatTensor output; // (vocab, dim); the embedding itself when tied
     final FloatTensor ropeFreqFactors; // (ropeDim / 2), null unless present in the file
+    final FloatTensor[][] qkv; // (layer) {wq, wk, wv}: one fused matmul over the same input
+    final FloatTensor[][] gateUp; // (layer) {wGate, wUp}: one fused matmul over the same input
 
     LlamaWeights(GgufFile file, LlamaConfig c) throws IOException {
         int n = c.layers();
@@ -64,6 +66,12 @@ public final class LlamaWeights {
             wUp[l] = matrix(file, GgufTensorNames.ffnUp(l), c.hiddenDim(), c.dim());
             wDown[l] = matrix(file, GgufTensorNames.ffnDown(l), c.dim(), c.hiddenDim());
         }
+        qkv = new FloatTensor[n][];
+        gateUp = new FloatTensor[n][];
+        for (int l = 0; l < n; l++) {
+            qkv[l] = new FloatTensor[] {wq[l], wk[l], wv[l]};
+            gateUp[l] = new FloatTensor[] {wGate[l], wUp[l]};
+        }
         outputNorm = vector(file, GgufTensorNames.OUTPUT_NORM, c.dim());
         output =
                 file.tensors().containsKey(GgufTensorNames.OUTPUT)
@@ -81,10 +89,10 @@ public final class LlamaWeights {
         for (int l = 0; l < wq.length; l++) {
             for (FloatTensor t :
                     new FloatTensor[] {wq[l], wk[l], wv[l], wo[l], wGate[l], wUp[l], wDown[l]}) {
-                bytes += t.type().byteSize(t.size());
+                bytes += t.bytesRead();
             }
         }
-        bytes += output.type().byteSize(output.size());
+        bytes += output.bytesRead();
         return bytes;
     }
 

@@ -1,6 +1,7 @@
 package io.memflow.serving.tensor;
 
 import io.memflow.serving.gguf.GgmlType;
+import io.memflow.serving.kernels.Q8Activations;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -64,6 +65,14 @@ public abstract class FloatTensor {
         return size;
     }
 
+    /**
+     * Bytes one pass over the whole tensor reads: the file's bytes, or the heap copy's for formats
+     * that repack at load. The numerator of the memory-bandwidth bound.
+     */
+    public long bytesRead() {
+        return type().byteSize(size);
+    }
+
     /** Element {@code index}, dequantized. Slow: for tests, heads and tails only. */
     public abstract float getFloat(int index);
 
@@ -100,6 +109,68 @@ public abstract class FloatTensor {
             return dotBlocksVector(offset / bs, n / bs, x, xOffset);
         }
         return dot(offset, x, xOffset, n, true);
+    }
+
+    /**
+     * Whether this format has integer dot products with {@link Q8Activations} ({@link #dotQ8Scalar}
+     * and its twin). Formats that do keep their weights in heap arrays (see the subclass).
+     */
+    public boolean hasQ8Dot() {
+        return false;
+    }
+
+    /**
+     * Scalar reference of the integer dot: sum of this[offset + i] * x[xOffset + i] for i in [0,
+     * n), where x is quantized. Offsets and n must be whole {@link Q8Activations#BLOCK}s: the
+     * integer path serves whole weight rows only.
+     */
+    public final float dotQ8Scalar(int offset, Q8Activations x, int xOffset, int n) {
+        checkQ8(offset, x, xOffset, n);
+        int bs = Q8Activations.BLOCK;
+        return dotQ8BlocksScalar(offset / bs, n / bs, x.values(), x.scales(), xOffset / bs);
+    }
+
+    /** Vector API twin of {@link #dotQ8Scalar}: the same up to float summation order. */
+    public final float dotQ8Vector(int offset, Q8Activations x, int xOffset, int n) {
+        checkQ8(offset, x, xOffset, n);
+        int bs = Q8Activations.BLOCK;
+        return dotQ8BlocksVector(offset / bs, n / bs, x.values(), x.scales(), xOffset / bs);
+    }
+
+    /**
+     * Integer dot of 32-element blocks [first, first + count) with activation blocks starting at
+     * {@code xBlock}: {@code xq} the activations' bytes, {@code xd} their block scales.
+     */
+    protected float dotQ8BlocksScalar(int first, int count, byte[] xq, float[] xd, int xBlock) {
+        throw new UnsupportedOperationException(type() + " has no integer dot");
+    }
+
+    /** Vector API twin of {@link #dotQ8BlocksScalar}. */
+    protected float dotQ8BlocksVector(int first, int count, byte[] xq, float[] xd, int xBlock) {
+        throw new UnsupportedOperationException(type() + " has no integer dot");
+    }
+
+    private void checkQ8(int offset, Q8Activations x, int xOffset, int n) {
+        int bs = Q8Activations.BLOCK;
+        if (!hasQ8Dot()) {
+            throw new UnsupportedOperationException(type() + " has no integer dot");
+        }
+        if (offset % bs != 0 || xOffset % bs != 0 || n % bs != 0) {
+            throw new IllegalArgumentException(
+                    "integer dot needs whole blocks of "
+                            + bs
+                            + ": offset "
+                            + offset
+                            + ", xOffset "
+                            + xOffset
+                            + ", n "
+                            + n);
+        }
+        checkRange(offset, n);
+        if (xOffset < 0 || xOffset + n > x.capacity()) {
+            throw new IndexOutOfBoundsException(
+                    "activations [" + xOffset + ", " + (xOffset + n) + ") of " + x.capacity());
+        }
     }
 
     /** Scalar reference: writes this[offset .. offset+n) into out[outOffset ..]. */
@@ -158,7 +229,7 @@ public abstract class FloatTensor {
         return result;
     }
 
-    private void checkRange(int offset, int n) {
+    final void checkRange(int offset, int n) {
         if (offset < 0 || n < 0 || offset + n > size) {
             throw new IndexOutOfBoundsException(
                     "range [" + offset + ", " + (offset + n) + ") of " + size);

@@ -1,6 +1,7 @@
 package io.memflow.serving.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -44,6 +45,48 @@ class CliTest {
             assertThat(json.get("prefillTokensPerSecond").asDouble()).isPositive();
             assertThat(json.has("decodeTokensPerSecond")).isTrue();
         }
+    }
+
+    @Test
+    void benchPrintsOneJsonObjectWithTheBoundAndTheRatio() throws Exception {
+        Path file = dir.resolve("stories260K.gguf");
+        assertThat(run("synth-model", "--shape", "stories260K", "--out", file.toString()).code)
+                .isZero();
+
+        Run bench =
+                run(
+                        "bench",
+                        "--model",
+                        file.toString(),
+                        "--threads",
+                        "2",
+                        "--prompt-tokens",
+                        "8",
+                        "--decode-tokens",
+                        "4",
+                        "--repeats",
+                        "1",
+                        "--bandwidth-mib",
+                        "4",
+                        "--json");
+
+        assertThat(bench.code).as(bench.err).isZero();
+        JsonNode json = new ObjectMapper().readTree(bench.out);
+        for (String field :
+                new String[] {
+                    "decodeTokensPerSecond",
+                    "prefillTokensPerSecond",
+                    "readBandwidthBytesPerSecond",
+                    "weightBytesPerToken",
+                    "decodeOverReadBound"
+                }) {
+            assertThat(json.get(field).asDouble()).as(field).isPositive();
+        }
+        double bound =
+                json.get("readBandwidthBytesPerSecond").asDouble()
+                        / json.get("weightBytesPerToken").asDouble();
+        assertThat(json.get("decodeOverReadBound").asDouble())
+                .isCloseTo(json.get("decodeTokensPerSecond").asDouble() / bound, within(1e-9));
     }
 
     @Test

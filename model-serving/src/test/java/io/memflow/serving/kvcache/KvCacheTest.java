@@ -3,6 +3,7 @@ package io.memflow.serving.kvcache;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class KvCacheTest {
@@ -45,6 +46,34 @@ class KvCacheTest {
                 .hasMessageContaining("not after the last cached position 5");
         c.append(0, 6, z, 0, z, 0);
         assertThatThrownBy(() -> c.append(0, 7, z, 0, z, 0)).hasMessageContaining("KV cache full");
+    }
+
+    @Test
+    void compactKeepsLiveEntriesInSmallerArrays() {
+        KvCache c = new KvCache(2, 3, 512);
+        for (int p = 0; p < 200; p++) {
+            float[] k = {p, p + 0.25f, p + 0.5f};
+            float[] v = {-p, -p - 0.25f, -p - 0.5f};
+            c.append(0, p, k, 0, v, 0);
+            c.append(1, p, k, 0, v, 0);
+        }
+        int[] gone = new int[190];
+        for (int i = 0; i < gone.length; i++) {
+            gone[i] = i + 5; // keep 0..4 and 195..199
+        }
+        c.drop(gone);
+
+        KvCache small = c.compact();
+
+        assertThat(small.bytesAllocated()).isLessThan(c.bytesAllocated());
+        assertThat(small.capacity()).isEqualTo(c.capacity());
+        for (int l = 0; l < 2; l++) {
+            assertThat(small.positions(l)).containsExactly(c.positions(l));
+            assertThat(Arrays.copyOf(small.keys(l), 10 * 3))
+                    .containsExactly(Arrays.copyOf(c.keys(l), 10 * 3));
+            assertThat(Arrays.copyOf(small.values(l), 10 * 3))
+                    .containsExactly(Arrays.copyOf(c.values(l), 10 * 3));
+        }
     }
 
     @Test

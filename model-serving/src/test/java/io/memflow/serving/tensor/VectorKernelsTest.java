@@ -116,6 +116,38 @@ class VectorKernelsTest {
         }
     }
 
+    @Test
+    void weightedSumMatchesScalar() {
+        SplittableRandom r = new SplittableRandom(8);
+        int stride = 200;
+        float[] v = new float[stride * 40 + 64];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) r.nextDouble() - 0.5f;
+        }
+        float[] w = new float[40];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) r.nextDouble();
+        }
+        // head widths: 8 (one vector), 64 (two chunks), 48 (chunk + vector), 13 (tail only), 77
+        for (int n : new int[] {0, 8, 64, 48, 13, 77}) {
+            for (int slots : new int[] {0, 1, 7, 40}) {
+                for (int vOffset : new int[] {0, 5}) {
+                    float[] s = new float[n + 9];
+                    float[] vec = new float[n + 9];
+                    java.util.Arrays.fill(s, 9f); // stale values must be overwritten
+                    java.util.Arrays.fill(vec, 9f);
+                    ScalarKernels.weightedSum(w, slots, v, vOffset, stride, s, 3, n);
+                    VectorKernels.weightedSum(w, slots, v, vOffset, stride, vec, 3, n);
+                    for (int i = 0; i < s.length; i++) {
+                        assertThat(vec[i])
+                                .as("n %d slots %d vOffset %d element %d", n, slots, vOffset, i)
+                                .isCloseTo(s[i], org.assertj.core.data.Offset.offset(1e-5f));
+                    }
+                }
+            }
+        }
+    }
+
     /** Random payload bytes with sane f16 scales (no inf/NaN) where each format keeps them. */
     static ByteBuffer randomBlocks(GgmlType type, int blocks, long seed) {
         SplittableRandom r = new SplittableRandom(seed);

@@ -1,18 +1,22 @@
 package io.memflow.operators.inference;
 
 import io.memflow.schemas.internal.EpisodeMeta;
+import io.memflow.serving.api.CancellationToken;
 import io.memflow.serving.epicache.BlockPrefill;
 import io.memflow.serving.epicache.EpiCache;
 import io.memflow.serving.epicache.EpiCacheConfig;
 import io.memflow.serving.epicache.Episode;
+import io.memflow.serving.epicache.EpisodeRouter;
 import io.memflow.serving.epicache.PatchedPromptScorer;
 import io.memflow.serving.epicache.TextEmbedder;
 import io.memflow.serving.kvcache.KvCache;
+import io.memflow.serving.model.DecodeLoop;
 import io.memflow.serving.model.LlamaModel;
 import io.memflow.serving.sampling.Sampler;
 import io.memflow.serving.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -32,7 +36,9 @@ import java.util.List;
  */
 public final class EpisodicEngine {
     /** Greedy decoding: answers must repeat exactly after a cache is rebuilt. */
-    private static final Sampler GREEDY = Sampler.create(0f, 0f, 0L);
+    private final Sampler greedy = Sampler.create(0f, 0f, 0L);
+
+    private final BitSet stopTokens;
 
     private final LlamaModel model;
     private final TextEmbedder embedder;
@@ -66,6 +72,7 @@ public final class EpisodicEngine {
         this.settings = settings;
         this.layerBudgets = layerBudgets.clone();
         this.pool = pool;
+        this.stopTokens = DecodeLoop.stopTokens(model.tokenizer());
         int ctx = model.config().contextLength();
         // a fifth of the context each for the patched prompt and for memories + question: on a
         // 512-token model that is 102 tokens, about two LoCoMo utterances per medoid window pair
@@ -150,19 +157,17 @@ public final class EpisodicEngine {
         return out;
     }
 
-    /** The index into {@code episodes} whose centroid is nearest {@code question} in cosine. */
+    /**
+     * The index into {@code episodes} whose centroid is nearest {@code question} in cosine, by the
+     * engine's one router ({@link EpisodeRouter}); ties go to the lower index.
+     */
     public int route(String question, List<EpisodeMeta> episodes) {
         float[] q = embedder.embed(List.of(question))[0];
-        int best = 0;
-        double bestScore = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < episodes.size(); i++) {
-            double s = cosine(q, episodes.get(i).getCentroid());
-            if (s > bestScore) { // strict: ties go to the lower index, so routing is stable
-                bestScore = s;
-                best = i;
-            }
+        List<float[]> centroids = new ArrayList<>(episodes.size());
+        for (EpisodeMeta e : episodes) {
+            centroids.add(toFloats(e.getCentroid()));
         }
-        return best;
+        return EpisodeRouter.nearestCentroid(q, centroids);
     }
 
     /**
@@ -201,7 +206,7 @@ public final class EpisodicEngine {
                         layerBudgets,
                         new PatchedPromptScorer(toArray(episode.getPromptTokens())),
                         null);
-                cache = compact(cache);
+                cache = cache.compact();
                 long full = (long) context.length * cache.layers() * cache.bytesPerEntry();
                 pool.put(cacheKey, cache, full);
                 rebuilt = true;
@@ -212,12 +217,12 @@ public final class EpisodicEngine {
         float[] logits = model.forward(prompt, range(start, prompt.length), cache, null);
         prefilled += prompt.length;
         long t1 = System.nanoTime();
-        Decoded d = decode(logits, cache, start + prompt.length, settings.maxNewTokens());
+        DecodeLoop.Result d = decode(logits, cache, start + prompt.length, settings.maxNewTokens());
         long t2 = System.nanoTime();
         if (episode != null) {
             cache.drop(range(start, d.nextPosition() - start));
             if (pool.get(cacheKey) == cache) { // still pooled: shrink it back and re-account it
-                pool.replace(cacheKey, compact(cache));
+                pool.replace(cacheKey, cache.compact());
             }
         }
         int[] generated = d.tokens();
@@ -234,31 +239,21 @@ public final class EpisodicEngine {
                 episode == null ? -1 : episode.getId());
     }
 
-    /** Tokens generated, and the first position nothing was written to. */
-    private record Decoded(int[] tokens, int nextPosition) {}
-
     /**
-     * Greedy decoding after a prompt whose last logits are {@code logits}: feeds each token back at
-     * {@code position}, {@code position + 1}, ... until EOS, {@code max} tokens or the context end.
+     * Greedy decoding through the engine's one decode loop: stops at EOS, BOS and the chat format's
+     * stop tokens, {@code max} tokens or the context end.
      */
-    private Decoded decode(float[] logits, KvCache cache, int position, int max) {
-        int eos = model.tokenizer().vocabulary().eos();
-        int[] out = new int[max];
-        int n = 0;
-        int pos = position;
-        while (n < max) {
-            int next = GREEDY.sample(logits);
-            if (next == eos) {
-                break;
-            }
-            out[n++] = next;
-            if (n == max || pos >= model.config().contextLength()) {
-                break;
-            }
-            logits = model.forward(new int[] {next}, new int[] {pos}, cache, null);
-            pos++;
-        }
-        return new Decoded(Arrays.copyOf(out, n), pos);
+    private DecodeLoop.Result decode(float[] logits, KvCache cache, int position, int max) {
+        return DecodeLoop.run(
+                model,
+                logits,
+                cache,
+                position,
+                max,
+                greedy,
+                stopTokens,
+                token -> {},
+                CancellationToken.none());
     }
 
     /** Positions {@code from, from + 1, ..., from + n - 1}. */
@@ -268,24 +263,6 @@ public final class EpisodicEngine {
             r[i] = from + i;
         }
         return r;
-    }
-
-    /**
-     * A copy holding only the live entries. Prefill grows a cache's arrays to M + B entries plus
-     * the patched prompt, and an answer to M + question + answer; what the pool keeps between uses
-     * should be the M entries the budget is about.
-     */
-    static KvCache compact(KvCache c) {
-        KvCache out = new KvCache(c.layers(), c.kvDim(), c.capacity());
-        for (int l = 0; l < c.layers(); l++) {
-            int[] pos = c.positions(l);
-            float[] k = c.keys(l);
-            float[] v = c.values(l);
-            for (int slot = 0; slot < c.size(l); slot++) {
-                out.append(l, pos[slot], k, slot * c.kvDim(), v, slot * c.kvDim());
-            }
-        }
-        return out;
     }
 
     /**
@@ -383,17 +360,12 @@ public final class EpisodicEngine {
         return l;
     }
 
-    private static double cosine(float[] a, List<Float> b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length && i < b.size(); i++) {
-            float x = b.get(i);
-            dot += a[i] * x;
-            na += a[i] * a[i];
-            nb += x * x;
+    private static float[] toFloats(List<Float> l) {
+        float[] a = new float[l.size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = l.get(i);
         }
-        return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
+        return a;
     }
 
     private static List<Float> floats(float[] v) {

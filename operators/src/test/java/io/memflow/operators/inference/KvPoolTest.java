@@ -57,7 +57,7 @@ class KvPoolTest {
         for (int i = 10; i < 200; i++) { // an answer appends entries: the arrays grow
             c.append(0, i, kv, 0, kv, 0);
         }
-        KvCache compacted = EpisodicEngine.compact(cache(10));
+        KvCache compacted = cache(10).compact();
         pool.replace("a#1#0", compacted);
         assertThat(pool.bytesAllocated()).isEqualTo(compacted.bytesAllocated());
     }
@@ -80,7 +80,7 @@ class KvPoolTest {
         pool.put("t|u#1#1", cache(1));
         pool.put("t|v#1#0", cache(1));
         long before = pool.bytesAllocated();
-        pool.replace("t|u#1#0", EpisodicEngine.compact(cache(10)));
+        pool.replace("t|u#1#0", cache(10).compact());
         assertThat(pool.bytesAllocated()).isLessThan(before);
         assertThat(pool.builds()).as("a replace is no build").isEqualTo(3);
 

@@ -1,0 +1,94 @@
+package io.memflow.serving.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.memflow.serving.api.CancellationToken;
+import io.memflow.serving.api.GenerationResult.StopReason;
+import io.memflow.serving.gguf.GgmlType;
+import io.memflow.serving.kernels.Kernels;
+import io.memflow.serving.kvcache.KvCache;
+import io.memflow.serving.sampling.Sampler;
+import io.memflow.serving.tokenizer.Tokenizer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The one decode loop: where it stops and what it leaves in the cache. */
+class DecodeLoopTest {
+    @TempDir Path dir;
+
+    @Test
+    void stopsAtTheChatFormatsEndOfTurnToken() throws Exception {
+        try (LlamaModel m =
+                LlamaModel.load(
+                        TestModels.write(dir, TestModels.QWEN2, GgmlType.F32),
+                        1,
+                        Kernels.preferred())) {
+            Tokenizer tok = m.tokenizer();
+            int endOfTurn = tok.vocabulary().id(tok.chatFormat().stopTokens()[0]);
+            assertThat(endOfTurn).isNotNegative();
+            BitSet stops = DecodeLoop.stopTokens(tok);
+            assertThat(stops.get(endOfTurn)).isTrue();
+
+            KvCache cache = m.newCache();
+            float[] logits = m.forward(new int[] {5, 6}, new int[] {0, 1}, cache, null);
+            List<Integer> seen = new ArrayList<>();
+            DecodeLoop.Result r =
+                    DecodeLoop.run(
+                            m,
+                            logits,
+                            cache,
+                            2,
+                            10,
+                            script(7, 8, endOfTurn, 9),
+                            stops,
+                            seen::add,
+                            CancellationToken.none());
+
+            assertThat(r.tokens()).containsExactly(7, 8);
+            assertThat(seen).containsExactly(7, 8);
+            assertThat(r.reason()).isEqualTo(StopReason.STOP_TOKEN);
+            // 7 and 8 were fed back at positions 2 and 3; the stop token never was
+            assertThat(r.nextPosition()).isEqualTo(4);
+            assertThat(r.forwardSteps()).isEqualTo(2);
+            assertThat(cache.maxPosition()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void stopsAtTheTokenBudgetWithoutFeedingTheLastTokenBack() throws Exception {
+        try (LlamaModel m =
+                LlamaModel.load(
+                        TestModels.write(dir, TestModels.LLAMA, GgmlType.F32),
+                        1,
+                        Kernels.preferred())) {
+            KvCache cache = m.newCache();
+            float[] logits = m.forward(new int[] {1}, new int[] {0}, cache, null);
+            DecodeLoop.Result r =
+                    DecodeLoop.run(
+                            m,
+                            logits,
+                            cache,
+                            1,
+                            3,
+                            script(10, 11, 12, 13),
+                            new BitSet(),
+                            t -> {},
+                            CancellationToken.none());
+
+            assertThat(r.tokens()).containsExactly(10, 11, 12);
+            assertThat(r.reason()).isEqualTo(StopReason.MAX_TOKENS);
+            assertThat(r.nextPosition()).isEqualTo(3);
+            assertThat(cache.maxPosition()).isEqualTo(2);
+        }
+    }
+
+    /** A sampler that returns {@code tokens} in order, whatever the logits. */
+    private static Sampler script(int... tokens) {
+        int[] next = {0};
+        return logits -> tokens[next[0]++];
+    }
+}
