@@ -16,10 +16,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -58,6 +61,9 @@ class RunCommandKillITCase {
                 assertThat(changes).hasSizeGreaterThanOrEqualTo(2);
                 // one more checkpoint interval, so the newest retained checkpoint has them
                 Thread.sleep(3000);
+                assertThat(committedPartitions(bootstrap, Duration.ofSeconds(30)))
+                        .as("the source commits its offsets on completed checkpoints")
+                        .isPositive();
 
                 List<ProcessHandle> children = first.process.descendants().toList();
                 assertThat(children).as("the relaunched child JVM").isNotEmpty();
@@ -127,6 +133,25 @@ class RunCommandKillITCase {
                     second.process.descendants().forEach(ProcessHandle::destroy);
                     second.process.onExit().get(60, TimeUnit.SECONDS);
                 }
+            }
+        }
+    }
+
+    /** Waits until the job's consumer group has committed offsets; returns their count. */
+    static int committedPartitions(String bootstrap, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            while (true) {
+                int n =
+                        admin.listConsumerGroupOffsets("memflow")
+                                .partitionsToOffsetAndMetadata()
+                                .get(15, TimeUnit.SECONDS)
+                                .size();
+                if (n > 0 || System.nanoTime() > deadline) {
+                    return n;
+                }
+                Thread.sleep(500);
             }
         }
     }
