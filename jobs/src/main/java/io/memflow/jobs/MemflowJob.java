@@ -8,6 +8,7 @@ import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -54,6 +55,9 @@ public final class MemflowJob {
                 CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
                 ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
         c.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 3);
+        // in-flight data sized to ~1 s of throughput, so a record of a quiet user never queues
+        // behind minutes of a backfilling user's records
+        c.set(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED, true);
         // the web UI (which can cancel jobs) listens on loopback only;
         // -Drest.bind-address=0.0.0.0 opens it wider on purpose
         c.set(RestOptions.BIND_ADDRESS, "127.0.0.1");

@@ -128,6 +128,21 @@ class RunCommandKillITCase {
                     assertThat(answers.get(0).getMemories())
                             .as("memory from before the kill")
                             .anyMatch(m -> m.getSourceTurnIds().contains("D1:3"));
+
+                    // a second run of the same job (other state directory and UI port) refuses
+                    Proc twin = Proc.start(run(bootstrap, dir.resolve("twin-state")));
+                    assertThat(twin.process.onExit().get(120, TimeUnit.SECONDS).exitValue())
+                            .isEqualTo(2);
+                    assertThat(twin.all())
+                            .contains("already running")
+                            .contains(
+                                    "process "
+                                            + second.process
+                                                    .descendants()
+                                                    .map(ProcessHandle::pid)
+                                                    .findFirst()
+                                                    .orElseThrow())
+                            .doesNotContain("Exception");
                 } finally {
                     second.process.destroy();
                     second.process.descendants().forEach(ProcessHandle::destroy);

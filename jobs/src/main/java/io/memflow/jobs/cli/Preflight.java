@@ -27,6 +27,30 @@ final class Preflight {
         }
     }
 
+    /**
+     * Fails with a fix-it line when the web UI port is taken (by another run, or any program),
+     * instead of Flink's "Could not create the DispatcherResourceManagerComponent" after start-up.
+     */
+    static void checkPortFree(String bindAddress, int port) {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(
+                    new java.net.InetSocketAddress(
+                            bindAddress == null ? "127.0.0.1" : bindAddress, port));
+        } catch (java.io.IOException e) {
+            throw portTaken(port);
+        }
+    }
+
+    static CliException portTaken(int port) {
+        return new CliException(
+                "port "
+                        + port
+                        + " for the Flink web UI is already in use (another memflow run or"
+                        + " another program): pass --web-ui-port N with a free port, or"
+                        + " --web-ui-port 0 to pick one");
+    }
+
     static void checkTopics(String bootstrap, List<String> topics) throws Exception {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

@@ -5,10 +5,12 @@ import io.memflow.jobs.kafka.EmbeddedKafka;
 import io.memflow.jobs.kafka.KafkaEndpoints;
 import io.memflow.operators.config.MemflowOptions;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -75,7 +77,9 @@ public class RunCommand implements Callable<Integer> {
     @Option(
             names = "--web-ui-port",
             defaultValue = "8081",
-            description = "Flink web UI port, 0 for none (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Flink web UI port on loopback, 0 for a free one (default: ${DEFAULT-VALUE});"
+                            + " -Drest.bind-address=0.0.0.0 opens it to other hosts.")
     int webUiPort;
 
     @Override
@@ -88,6 +92,8 @@ public class RunCommand implements Callable<Integer> {
         conf.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
         if (webUiPort > 0) {
             conf.set(RestOptions.PORT, webUiPort);
+        } else {
+            conf.set(RestOptions.BIND_PORT, "0");
         }
         Preflight.checkModel(conf);
         if (savepoint != null && fromScratch) {
@@ -103,36 +109,53 @@ public class RunCommand implements Callable<Integer> {
             EmbeddedKafka.createTopics(bootstrap, topics, parallelism, conf);
         }
         Preflight.checkTopics(bootstrap, topics);
+        if (webUiPort > 0) {
+            Preflight.checkPortFree(conf.get(RestOptions.BIND_ADDRESS), webUiPort);
+        }
+        RunLock lock =
+                RunLock.acquire(
+                        bootstrap, group, conf.get(MemflowOptions.TOPIC_CONTROL), webUiPort);
+        JobClient job;
+        try {
 
-        if (fromScratch) {
-            Resume.local(checkpointDir).ifPresent(root -> Resume.deleteCheckpoints(root, jobId));
-            Preflight.resetOffsets(bootstrap, group);
-            System.out.println(
-                    "starting from scratch: deleted the checkpoints of job "
-                            + jobId
-                            + " and the committed offsets of group "
-                            + group
-                            + "; reading the input topics from the beginning");
-        }
-        if (savepoint != null) {
-            conf.set(PipelineOptionsInternal.PIPELINE_FIXED_JOB_ID, jobId.toHexString());
-            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
-            System.out.println("resuming from " + savepoint + " (--savepoint)");
-        } else {
-            Optional<Path> resumed = Resume.configure(conf);
-            if (resumed.isPresent()) {
-                System.out.println("resuming from " + resumed.get());
-            } else if (!fromScratch) {
-                Preflight.refuseEmptyStateWithOffsets(bootstrap, group, checkpointDir);
+            if (fromScratch) {
+                Resume.local(checkpointDir)
+                        .ifPresent(root -> Resume.deleteCheckpoints(root, jobId));
+                Preflight.resetOffsets(bootstrap, group);
                 System.out.println(
-                        "starting with empty state (no checkpoint of job "
+                        "starting from scratch: deleted the checkpoints of job "
                                 + jobId
-                                + " in "
-                                + checkpointDir
-                                + ")");
+                                + " and the committed offsets of group "
+                                + group
+                                + "; reading the input topics from the beginning");
             }
+            if (savepoint != null) {
+                conf.set(PipelineOptionsInternal.PIPELINE_FIXED_JOB_ID, jobId.toHexString());
+                conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+                System.out.println("resuming from " + savepoint + " (--savepoint)");
+            } else {
+                Optional<Path> resumed = Resume.configure(conf);
+                if (resumed.isPresent()) {
+                    System.out.println("resuming from " + resumed.get());
+                } else if (!fromScratch) {
+                    Preflight.refuseEmptyStateWithOffsets(bootstrap, group, checkpointDir);
+                    System.out.println(
+                            "starting with empty state (no checkpoint of job "
+                                    + jobId
+                                    + " in "
+                                    + checkpointDir
+                                    + ")");
+                }
+            }
+            RunWatch.install(conf);
+            job = MemflowJob.start(conf);
+        } catch (Exception | Error e) {
+            lock.close();
+            if (webUiPort > 0 && hasCause(e, java.net.BindException.class)) {
+                throw Preflight.portTaken(webUiPort); // taken between the check and the start
+            }
+            throw e;
         }
-        JobClient job = MemflowJob.start(conf);
         System.out.println("memflow job " + job.getJobID() + " running against " + bootstrap);
         if (webUiPort > 0) {
             System.out.println("Flink web UI: http://localhost:" + webUiPort);
@@ -148,9 +171,30 @@ public class RunCommand implements Callable<Integer> {
                         + " s) are in "
                         + checkpointDir
                         + " and the next run resumes from the newest.");
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> job.cancel()));
+        RunWatch.watchBroker(bootstrap, Duration.ofSeconds(5), System.out);
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    try {
+                                        job.cancel().get(30, TimeUnit.SECONDS);
+                                    } catch (Exception e) {
+                                        // stopping anyway
+                                    }
+                                    lock.close();
+                                }));
         job.getJobExecutionResult().get();
+        lock.close();
         return 0;
+    }
+
+    static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** $MEMFLOW_HOME, else ~/.memflow: state that outlives reboots, unlike /tmp. */
