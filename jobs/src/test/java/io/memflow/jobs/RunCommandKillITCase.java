@@ -129,19 +129,24 @@ class RunCommandKillITCase {
                             .as("memory from before the kill")
                             .anyMatch(m -> m.getSourceTurnIds().contains("D1:3"));
 
+                    // everything the run opened listens on loopback only (web UI, blob server)
+                    long child =
+                            second.process
+                                    .descendants()
+                                    .map(ProcessHandle::pid)
+                                    .findFirst()
+                                    .orElseThrow();
+                    assertThat(ListeningSockets.of(child))
+                            .isNotEmpty()
+                            .allMatch(ListeningSockets::isLoopback, "a loopback address");
+
                     // a second run of the same job (other state directory and UI port) refuses
                     Proc twin = Proc.start(run(bootstrap, dir.resolve("twin-state")));
                     assertThat(twin.process.onExit().get(120, TimeUnit.SECONDS).exitValue())
                             .isEqualTo(2);
                     assertThat(twin.all())
                             .contains("already running")
-                            .contains(
-                                    "process "
-                                            + second.process
-                                                    .descendants()
-                                                    .map(ProcessHandle::pid)
-                                                    .findFirst()
-                                                    .orElseThrow())
+                            .contains("process " + child)
                             .doesNotContain("Exception");
                 } finally {
                     second.process.destroy();

@@ -43,42 +43,54 @@ public final class RunWatch {
         conf.setString("metrics.reporter.memflow-run.interval", "2 s");
     }
 
-    /** Turns successive checkpoint counts into a line per change of health. */
+    /**
+     * Turns successive checkpoint counts into a line per change of health. Before the first
+     * checkpoint completes, a few failures are normal (a checkpoint triggered while tasks are still
+     * starting is declined), so trouble then needs {@link #FAILURES_BEFORE_FIRST} failures in a
+     * row; afterwards one failure without a completion is trouble.
+     */
     static final class CheckpointHealth {
-        private long completed = -1;
-        private long failed = -1;
-        private long failedAtStart;
+        static final int FAILURES_BEFORE_FIRST = 3;
+        private boolean started;
+        private long completed;
+        private long failedAtCompletion;
         private Instant failingSince;
 
         Optional<String> observe(long completedNow, long failedNow, Instant now) {
-            Optional<String> line = Optional.empty();
-            if (completed >= 0) {
-                if (failingSince == null && failedNow > failed && completedNow == completed) {
-                    failingSince = now;
-                    failedAtStart = failed;
-                    line =
-                            Optional.of(
-                                    "checkpoints are failing since "
-                                            + CLOCK.format(now)
-                                            + " ("
-                                            + (failedNow - failed)
-                                            + " failed): answers and memory changes stay"
-                                            + " invisible until one completes; the cause is in"
-                                            + " the log above and the web UI");
-                } else if (failingSince != null && completedNow > completed) {
-                    line =
-                            Optional.of(
-                                    "checkpoints recovered after "
-                                            + seconds(failingSince, now)
-                                            + " s ("
-                                            + (failedNow - failedAtStart)
-                                            + " failed in between)");
-                    failingSince = null;
-                }
+            if (!started) {
+                started = true;
+                completed = completedNow;
+                failedAtCompletion = completedNow > 0 ? failedNow : 0;
+                return Optional.empty();
             }
-            completed = completedNow;
-            failed = failedNow;
-            return line;
+            long failures = failedNow - failedAtCompletion;
+            if (completedNow > completed) {
+                completed = completedNow;
+                failedAtCompletion = failedNow;
+                if (failingSince == null) {
+                    return Optional.empty();
+                }
+                String line =
+                        "checkpoints recovered after "
+                                + seconds(failingSince, now)
+                                + " s ("
+                                + failures
+                                + " failed in between)";
+                failingSince = null;
+                return Optional.of(line);
+            }
+            if (failingSince == null
+                    && failures >= (completedNow > 0 ? 1 : FAILURES_BEFORE_FIRST)) {
+                failingSince = now;
+                return Optional.of(
+                        "checkpoints are failing since "
+                                + CLOCK.format(now)
+                                + " ("
+                                + failures
+                                + " failed): answers and memory changes stay invisible until one"
+                                + " completes; the cause is in the log above and the web UI");
+            }
+            return Optional.empty();
         }
     }
 

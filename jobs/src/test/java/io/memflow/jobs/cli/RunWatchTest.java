@@ -26,6 +26,19 @@ class RunWatchTest {
     }
 
     @Test
+    void startingUpNeedsSeveralFailuresBeforeTrouble() {
+        RunWatch.CheckpointHealth h = new RunWatch.CheckpointHealth();
+        assertThat(h.observe(0, 0, T0)).isEmpty();
+        assertThat(h.observe(0, 1, T0.plusSeconds(2))).as("declined while starting").isEmpty();
+        assertThat(h.observe(1, 1, T0.plusSeconds(4))).isEmpty();
+        RunWatch.CheckpointHealth never = new RunWatch.CheckpointHealth();
+        never.observe(0, 0, T0);
+        assertThat(never.observe(0, 2, T0.plusSeconds(4))).isEmpty();
+        assertThat(never.observe(0, 3, T0.plusSeconds(6)))
+                .hasValueSatisfying(l -> assertThat(l).startsWith("checkpoints are failing"));
+    }
+
+    @Test
     void aFailureBesideACompletionIsNotTrouble() {
         RunWatch.CheckpointHealth h = new RunWatch.CheckpointHealth();
         h.observe(3, 0, T0);
