@@ -17,6 +17,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.PipelineOptionsInternal;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import picocli.CommandLine.Command;
@@ -88,7 +89,20 @@ public class RunCommand implements Callable<Integer> {
             Path home = stateDir != null ? stateDir : defaultStateDir();
             checkpointDir = home.resolve("checkpoints").toAbsolutePath().toUri().toString();
         }
-        Configuration conf = config.configuration(MemflowJob.localDefaults(checkpointDir));
+        Configuration defaults = MemflowJob.localDefaults(checkpointDir);
+        // a long-lived run outlives a broker outage: it keeps restarting from its last checkpoint,
+        // backing off to a minute, instead of giving up after a few quick attempts
+        defaults.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
+        defaults.set(
+                RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF,
+                Duration.ofSeconds(1));
+        defaults.set(
+                RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF,
+                Duration.ofMinutes(1));
+        defaults.set(
+                RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS,
+                Integer.MAX_VALUE);
+        Configuration conf = config.configuration(defaults);
         conf.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
         if (webUiPort > 0) {
             conf.set(RestOptions.PORT, webUiPort);

@@ -45,13 +45,14 @@ public final class RunWatch {
 
     /**
      * Turns successive checkpoint counts into a line per change of health. Before the first
-     * checkpoint completes, a few failures are normal (a checkpoint triggered while tasks are still
-     * starting is declined), so trouble then needs {@link #FAILURES_BEFORE_FIRST} failures in a
-     * row; afterwards one failure without a completion is trouble.
+     * checkpoint completes, failures are normal for a while (checkpoints triggered while the tasks
+     * still start, load the embedding model or restore state are declined), so trouble then needs
+     * failures for {@link #STARTUP_GRACE}; afterwards one failure without a completion is trouble.
      */
     static final class CheckpointHealth {
-        static final int FAILURES_BEFORE_FIRST = 3;
+        static final Duration STARTUP_GRACE = Duration.ofSeconds(30);
         private boolean started;
+        private Instant firstFailure;
         private long completed;
         private long failedAtCompletion;
         private Instant failingSince;
@@ -79,8 +80,15 @@ public final class RunWatch {
                 failingSince = null;
                 return Optional.of(line);
             }
-            if (failingSince == null
-                    && failures >= (completedNow > 0 ? 1 : FAILURES_BEFORE_FIRST)) {
+            if (completedNow == 0 && failures > 0 && firstFailure == null) {
+                firstFailure = now;
+            }
+            boolean trouble =
+                    completedNow > 0
+                            ? failures > 0
+                            : firstFailure != null
+                                    && !now.isBefore(firstFailure.plus(STARTUP_GRACE));
+            if (failingSince == null && trouble) {
                 failingSince = now;
                 return Optional.of(
                         "checkpoints are failing since "
@@ -88,7 +96,7 @@ public final class RunWatch {
                                 + " ("
                                 + failures
                                 + " failed): answers and memory changes stay invisible until one"
-                                + " completes; the cause is in the log above and the web UI");
+                                + " completes; the cause is in the web UI (Checkpoints tab)");
             }
             return Optional.empty();
         }

@@ -34,7 +34,8 @@ class RunWatchTest {
         RunWatch.CheckpointHealth never = new RunWatch.CheckpointHealth();
         never.observe(0, 0, T0);
         assertThat(never.observe(0, 2, T0.plusSeconds(4))).isEmpty();
-        assertThat(never.observe(0, 3, T0.plusSeconds(6)))
+        assertThat(never.observe(0, 9, T0.plusSeconds(30))).as("within the grace").isEmpty();
+        assertThat(never.observe(0, 10, T0.plusSeconds(34)))
                 .hasValueSatisfying(l -> assertThat(l).startsWith("checkpoints are failing"));
     }
 
