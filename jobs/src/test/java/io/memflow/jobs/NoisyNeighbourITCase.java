@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.memflow.jobs.kafka.TopicIo;
 import io.memflow.operators.config.MemflowOptions;
+import io.memflow.operators.ingest.InputDecoder;
 import io.memflow.schemas.MemoryAnswer;
 import io.memflow.schemas.RetrievedMemory;
 import io.memflow.schemas.codec.WireFormat;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -44,9 +46,13 @@ class NoisyNeighbourITCase extends JobTestBase {
         String turns = h.topic(MemflowOptions.TOPIC_TURNS);
         String queries = h.topic(MemflowOptions.TOPIC_QUERIES);
         // B's turns on the other partition of the turns topic than A's: B's turn must not queue
-        // behind A's backlog in Kafka itself (nothing could overtake that)
+        // behind A's backlog in Kafka itself (nothing could overtake that). B's key on the same
+        // keyed subtask as A's (the skew case: the subtask that holds A's backlog serves B too)
         String bUser = "bea";
-        for (int i = 0; partition("a/ann") == partition("b/" + bUser); i++) {
+        for (int i = 0;
+                partition("a/ann") == partition("b/" + bUser)
+                        || subtask("a", "ann") != subtask("b", bUser);
+                i++) {
             bUser = "bea" + i;
         }
         JobClient job = h.start(null);
@@ -112,6 +118,12 @@ class NoisyNeighbourITCase extends JobTestBase {
         } finally {
             job.cancel().get();
         }
+    }
+
+    /** The keyed subtask (of 2, max parallelism 128) that holds the user's state. */
+    static int subtask(String tenant, String user) {
+        return KeyGroupRangeAssignment.assignKeyToParallelOperator(
+                InputDecoder.key(tenant, user), 128, 2);
     }
 
     static int partition(String key) {

@@ -72,6 +72,14 @@ public class IngestBenchCommand implements Callable<Integer> {
     int parallelism;
 
     @Option(
+            names = "--state",
+            description =
+                    "Also run the job unbounded over the same turns and report state bytes per"
+                            + " user and per memory, checkpoint size and duration, and the size"
+                            + " of a canonical savepoint.")
+    boolean state;
+
+    @Option(
             names = "-D",
             paramLabel = "KEY=VALUE",
             description = "Any memflow.* or Flink option for the memflow job.")
@@ -118,6 +126,13 @@ public class IngestBenchCommand implements Callable<Integer> {
                                 + " turns/s%n",
                         alone);
                 System.out.printf("ratio memflow / embedder alone: %.2f%n", memflow / alone);
+            }
+            if (state) {
+                Configuration s = new Configuration(c);
+                s.set(MemflowOptions.TOPIC_MEMORY_CHANGES, "bench.state-changes");
+                kafka.createTopics(List.of("bench.state-changes"), parallelism, s);
+                System.out.println("measuring state (the job reads the turns again)...");
+                StateFootprint.measure(s, users).print();
             }
         }
         return 0;
