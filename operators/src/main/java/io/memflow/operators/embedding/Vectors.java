@@ -35,30 +35,6 @@ public final class Vectors {
         return s;
     }
 
-    /**
-     * Dot product of a float vector with an int8 one (to be multiplied by the int8 vector's scale):
-     * the stored embeddings are read as bytes, never dequantised into a float array. Four partial
-     * sums let the CPU overlap the additions.
-     */
-    public static float dotInt8(float[] a, byte[] b) {
-        float s0 = 0;
-        float s1 = 0;
-        float s2 = 0;
-        float s3 = 0;
-        int n = Math.min(a.length, b.length);
-        int i = 0;
-        for (; i + 3 < n; i += 4) {
-            s0 += a[i] * b[i];
-            s1 += a[i + 1] * b[i + 1];
-            s2 += a[i + 2] * b[i + 2];
-            s3 += a[i + 3] * b[i + 3];
-        }
-        for (; i < n; i++) {
-            s0 += a[i] * b[i];
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
-
     /** The scale that maps the largest magnitude to 127. */
     public static float scale(float[] v) {
         float max = 0;

@@ -15,11 +15,12 @@ import javax.annotation.Nullable;
 
 /**
  * One user's rankable memories (ACTIVE and SUPERSEDED) prepared for {@link Retriever}: each text
- * tokenised once into term counts and BM25 postings, each stored int8 embedding kept as bytes for a
- * dot product without dequantising. {@code serve} keeps one per user and updates it as changes
- * arrive, so a search costs a lookup of the question's terms plus one pass over the vectors; the
- * job builds a throwaway one per query ({@link Retriever#retrieve(String, long, List, List, int)}),
- * so both rank through the same code.
+ * tokenised once into term counts and BM25 postings, each stored int8 embedding kept as bytes, side
+ * by side in one array, for an exact integer dot product without dequantising ({@link
+ * io.memflow.operators.embedding.Int8Dot}). {@code serve} keeps one per user and updates it as
+ * changes arrive, so a search costs a lookup of the question's terms plus one pass over the
+ * vectors; the job builds a throwaway one per query ({@link Retriever#retrieve(String, long, List,
+ * List, int)}), so both rank through the same code.
  *
  * <p>Thread-safety: any number of readers ({@link Retriever#retrieve(String, long, MemoryIndex,
  * int)}) and one writer ({@link #put}, {@link #remove}) under a read-write lock. Entries live in
@@ -35,8 +36,9 @@ public final class MemoryIndex {
         final String[] terms; // distinct terms of the dated text
         final int[] tf; // count of terms[i]
         final int length; // all terms, repeats included
-        @Nullable final byte[] int8; // stored embedding, one signed byte per dimension
+        @Nullable byte[] int8; // stored embedding until the index copies it into its vectors
         final float scale;
+        boolean hasVector; // its int8 embedding sits in the index's vectors at slot * dimension
 
         Entry(MemoryRecord r) {
             this.record = r;
@@ -97,6 +99,16 @@ public final class MemoryIndex {
 
     final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     Entry[] slots = new Entry[8];
+
+    /**
+     * Every stored int8 embedding, one after the other by slot ({@code dimension} bytes each), so
+     * the dense pass reads memory in order; {@code scales[slot]} maps the bytes back to floats.
+     */
+    byte[] vectors = new byte[0];
+
+    float[] scales = new float[8];
+    int dimension; // of the first embedding seen; others are embedded per query like missing ones
+
     private int used; // slots[0, used) have been handed out
     private int[] free = new int[8];
     private int freeCount;
@@ -108,6 +120,9 @@ public final class MemoryIndex {
      * For each subject, the slot of its ACTIVE memory with the newest validFrom; rebuilt lazily.
      */
     @Nullable private volatile Map<String, Integer> activeBySubject;
+
+    /** By slot, the entry's position in memory-id order (ties in a ranking); rebuilt lazily. */
+    @Nullable private volatile int[] idOrder;
 
     /** Adds or replaces a memory; one that is no longer ACTIVE or SUPERSEDED is removed. */
     public void put(MemoryRecord r) {
@@ -141,16 +156,28 @@ public final class MemoryIndex {
         } else {
             if (used == slots.length) {
                 slots = Arrays.copyOf(slots, used * 2);
+                scales = Arrays.copyOf(scales, used * 2);
             }
             slot = used++;
         }
         slots[slot] = e;
+        if (e.int8 != null && (dimension == 0 || e.int8.length == dimension)) {
+            dimension = e.int8.length;
+            if (vectors.length < slots.length * dimension) {
+                vectors = Arrays.copyOf(vectors, slots.length * dimension);
+            }
+            System.arraycopy(e.int8, 0, vectors, slot * dimension, dimension);
+            scales[slot] = e.scale;
+            e.hasVector = true;
+            e.int8 = null;
+        }
         slotOf.put(e.id, slot);
         for (int i = 0; i < e.terms.length; i++) {
             postings.computeIfAbsent(e.terms[i], t -> new Postings()).add(slot, e.tf[i]);
         }
         totalLength += e.length;
         activeBySubject = null;
+        idOrder = null;
     }
 
     private void removeLocked(String memoryId) {
@@ -159,6 +186,7 @@ public final class MemoryIndex {
             return;
         }
         Entry e = slots[slot];
+        scales[slot] = 0;
         for (String t : e.terms) {
             Postings p = postings.get(t);
             p.remove(slot);
@@ -173,6 +201,7 @@ public final class MemoryIndex {
         }
         free[freeCount++] = slot;
         activeBySubject = null;
+        idOrder = null;
     }
 
     /** Memories in the index. */
@@ -221,6 +250,28 @@ public final class MemoryIndex {
         return m;
     }
 
+    /** Called under the read lock; a racing rebuild by two readers computes the same array. */
+    int[] idOrder() {
+        int[] order = idOrder;
+        if (order != null) {
+            return order;
+        }
+        Integer[] live = new Integer[slotOf.size()];
+        int n = 0;
+        for (int i = 0; i < used; i++) {
+            if (slots[i] != null) {
+                live[n++] = i;
+            }
+        }
+        Arrays.sort(live, 0, n, (a, b) -> slots[a].id.compareTo(slots[b].id));
+        order = new int[used];
+        for (int p = 0; p < n; p++) {
+            order[live[p]] = p;
+        }
+        idOrder = order;
+        return order;
+    }
+
     /**
      * The later validFrom wins; equal ones by memory id, so the answer does not depend on slots.
      */
@@ -236,12 +287,11 @@ public final class MemoryIndex {
     public long extraBytes() {
         lock.readLock().lock();
         try {
-            long b = 16L * slots.length + 64L * slotOf.size();
+            long b = 16L * slots.length + 64L * slotOf.size() + vectors.length + 4L * scales.length;
             for (int i = 0; i < used; i++) {
                 Entry e = slots[i];
                 if (e != null) {
                     b += 48 + 16 + 8L * e.terms.length + 16 + 4L * e.tf.length;
-                    b += e.int8 == null ? 0 : 16 + e.int8.length;
                 }
             }
             for (var p : postings.entrySet()) {
