@@ -60,6 +60,9 @@ public final class MemoryView {
             count.incrementAndGet();
         }
         u.index().put(c.getRecord());
+        // the index holds the vector now; the records answer list, get and history, which never
+        // show it: dropping it saves ~400 bytes per version
+        c.getRecord().setEmbedding(null);
         history.compute(
                 c.getMemoryId(),
                 (k, v) -> {
