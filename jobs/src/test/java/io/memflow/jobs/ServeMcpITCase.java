@@ -205,6 +205,8 @@ class ServeMcpITCase {
                         System.getProperty("java.class.path"),
                         "io.memflow.jobs.cli.MemflowCli",
                         "mcp",
+                        "--bootstrap-servers",
+                        h.kafka.bootstrapServers(),
                         "--tenant",
                         "acme"));
         h.conf.toMap()

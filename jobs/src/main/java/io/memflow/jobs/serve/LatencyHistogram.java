@@ -1,6 +1,5 @@
 package io.memflow.jobs.serve;
 
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -73,7 +72,7 @@ public final class LatencyHistogram {
     }
 
     private static String format(double v) {
-        return String.format(Locale.ROOT, "%s", v);
+        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
     }
 
     private static LongAdder[] adders(int n) {
