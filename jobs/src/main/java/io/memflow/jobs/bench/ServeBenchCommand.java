@@ -37,7 +37,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Search latency of {@code serve} at a given view size. A real {@code serve} (HTTP, the job's
@@ -98,6 +100,8 @@ public class ServeBenchCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print only the JSON result.")
     boolean json;
+
+    @Spec CommandSpec spec;
 
     static final String TENANT = "bench";
     static final String BIG = "big-user";
@@ -176,7 +180,8 @@ public class ServeBenchCommand implements Callable<Integer> {
                 o.put("catchUpChanges", catchUpChanges);
                 o.put("catchUpChangesPerSecond", Math.round(catchUp));
                 o.put("embeddings", conf.get(MemflowOptions.EMBEDDING_ENABLED));
-                System.out.println(o.toString());
+                spec.commandLine().getOut().println(o.toString());
+                spec.commandLine().getOut().flush();
             }
         }
         return 0;
@@ -341,11 +346,9 @@ public class ServeBenchCommand implements Callable<Integer> {
     }
 
     private void log(String s) {
-        if (!json) {
-            System.out.println(s);
-        } else {
-            System.err.println(s);
-        }
+        var w = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
+        w.println(s);
+        w.flush();
     }
 
     private static double round(double v) {
