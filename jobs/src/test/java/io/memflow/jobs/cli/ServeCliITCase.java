@@ -29,7 +29,11 @@ class ServeCliITCase {
                             .setErr(new PrintWriter(err))
                             .execute(args);
             assertThat(code).isEqualTo(2);
-            assertThat(err.toString().strip()).startsWith("memflow serve: --").doesNotContain("\n");
+            assertThat(err.toString().strip())
+                    .startsWith("memflow serve: ")
+                    .contains("--replica")
+                    .doesNotContain("\n")
+                    .doesNotContain("Exception");
         }
     }
 
