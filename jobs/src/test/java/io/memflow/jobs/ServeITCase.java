@@ -175,6 +175,15 @@ class ServeITCase {
                 assertThat(call("POST", "/v1/memories/search", "k-acme", search).body())
                         .doesNotContain(seattle);
 
+                String metrics = call("GET", "/metrics", null, null).body();
+                assertThat(metrics)
+                        .contains("# TYPE memflow_serve_request_seconds histogram")
+                        .contains(
+                                "memflow_serve_request_seconds_bucket{method=\"POST\","
+                                        + "route=\"/v1/memories/search\",le=\"+Inf\"}")
+                        .contains("memflow_serve_changelog_lag ")
+                        .containsPattern("memflow_serve_view_memories [1-9]");
+
                 assertThat(call("DELETE", "/v1/memories?user_id=ann", "k-acme", null).statusCode())
                         .isEqualTo(202);
                 await("/v1/memories?user_id=ann", "k-acme", n -> n.path("results").isEmpty());

@@ -24,6 +24,8 @@ import picocli.CommandLine.Command;
             io.memflow.jobs.eval.EvalCommand.class,
             io.memflow.jobs.eval.RetrievalBenchCommand.class,
             io.memflow.jobs.serve.ServeCommand.class,
+            io.memflow.jobs.serve.McpCommand.class,
+            io.memflow.jobs.bench.ServeBenchCommand.class,
             io.memflow.serving.cli.GenerateCommand.class,
             io.memflow.serving.cli.SynthModelCommand.class,
             io.memflow.serving.cli.KvBenchCommand.class,

@@ -24,6 +24,14 @@ public class AvroRecordSerializer<T extends SpecificRecordBase>
         default boolean tombstone(T record) {
             return false;
         }
+
+        /**
+         * The key whose hash picks the partition, when it is not the record key itself (null: the
+         * producer's default partitioner on the record key). See {@link UserPartitioner}.
+         */
+        default String partitionKey(T record) {
+            return null;
+        }
     }
 
     private final String topic;
@@ -37,9 +45,15 @@ public class AvroRecordSerializer<T extends SpecificRecordBase>
     @Override
     public ProducerRecord<byte[], byte[]> serialize(
             T element, KafkaSinkContext context, Long timestamp) {
+        String partitionKey = keying.partitionKey(element);
+        Integer partition =
+                partitionKey == null
+                        ? null
+                        : UserPartitioner.partition(
+                                partitionKey, context.getPartitionsForTopic(topic).length);
         return new ProducerRecord<>(
                 topic,
-                null,
+                partition,
                 keying.timestamp(element),
                 keying.key(element).getBytes(StandardCharsets.UTF_8),
                 keying.tombstone(element) ? null : WireFormat.encode(element));

@@ -113,6 +113,13 @@ public final class KafkaEndpoints {
                     }
 
                     @Override
+                    public String partitionKey(MemoryChange c) {
+                        // all of a user's memories on one partition, the one its inputs use, so
+                        // a serve replica can own whole users (docs/ARCHITECTURE.md, serve)
+                        return UserPartitioner.userKey(c.getTenantId(), c.getUserId());
+                    }
+
+                    @Override
                     public Long timestamp(MemoryChange c) {
                         return c.getChangeTime().toEpochMilli();
                     }

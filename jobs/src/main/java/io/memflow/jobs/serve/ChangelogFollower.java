@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps a {@link MemoryView} up to date: reads the changelog {@code read_committed} from the
- * beginning of every partition and goes on following it. {@link #ready()} turns true once it has
- * caught up with the end offsets it saw at start, so a fresh {@code serve} does not answer from a
- * half-built view.
+ * beginning of the partitions its {@link ReplicaAssignment} owns (all by default) and goes on
+ * following them. {@link #ready()} turns true once it has caught up with the end offsets it saw at
+ * start, so a fresh {@code serve} does not answer from a half-built view.
  */
 public final class ChangelogFollower implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChangelogFollower.class);
@@ -36,18 +36,43 @@ public final class ChangelogFollower implements AutoCloseable {
     private volatile boolean ready;
     private volatile boolean running = true;
     private volatile long lag;
+    private final int partitionCount;
+    private final java.util.Set<Integer> owned;
 
     public ChangelogFollower(String bootstrap, String topic, MemoryView view) {
+        this(bootstrap, topic, view, ReplicaAssignment.all());
+    }
+
+    /**
+     * @throws IllegalArgumentException when the assignment names partitions the topic lacks
+     */
+    public ChangelogFollower(
+            String bootstrap, String topic, MemoryView view, ReplicaAssignment assignment) {
         this.view = view;
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+        // catching up is bulk reading: bigger fetches, fewer round trips
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(8 << 20));
+        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(64 << 20));
         consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(15));
+        partitionCount = infos == null ? 0 : infos.size();
+        if (partitionCount == 0) {
+            consumer.close();
+            throw new IllegalStateException("topic " + topic + " does not exist");
+        }
+        try {
+            owned = assignment.select(partitionCount);
+        } catch (IllegalArgumentException e) {
+            consumer.close();
+            throw e;
+        }
         List<TopicPartition> tps = new ArrayList<>();
-        for (PartitionInfo pi : consumer.partitionsFor(topic, Duration.ofSeconds(15))) {
-            tps.add(new TopicPartition(topic, pi.partition()));
+        for (int partition : owned) {
+            tps.add(new TopicPartition(topic, partition));
         }
         consumer.assign(tps);
         consumer.seekToBeginning(tps);
@@ -106,6 +131,16 @@ public final class ChangelogFollower implements AutoCloseable {
     /** Caught up with the changelog's end offsets as of start. */
     public boolean ready() {
         return ready;
+    }
+
+    /** Partitions of the changelog topic (all of them, not only the owned ones). */
+    public int partitionCount() {
+        return partitionCount;
+    }
+
+    /** The partitions this follower reads. */
+    public java.util.Set<Integer> partitions() {
+        return owned;
     }
 
     /** Records behind the end of the changelog at the last poll. */

@@ -1,6 +1,7 @@
 package io.memflow.jobs.serve;
 
 import io.memflow.operators.ingest.InputDecoder;
+import io.memflow.operators.retrieval.MemoryIndex;
 import io.memflow.schemas.ChangeType;
 import io.memflow.schemas.MemoryChange;
 import io.memflow.schemas.MemoryRecord;
@@ -15,19 +16,27 @@ import java.util.concurrent.atomic.AtomicLong;
  * The read side's copy of every user's memories, materialised from the changelog: the newest
  * version of each memory per user, and each memory's versions in changelog order. A DELETE or a
  * tombstone removes the memory and its history at once, so a deleted memory is gone from every
- * answer as soon as its change is committed. Written by one thread ({@link ChangelogFollower}),
- * read by many.
+ * answer as soon as its change is committed. Next to each user's records sits its {@link
+ * MemoryIndex}, updated by the same change, so a search neither re-tokenises nor dequantises the
+ * user's memories. Written by one thread ({@link ChangelogFollower}), read by many.
  */
 public final class MemoryView {
     /** Where a changelog key points: the user and the memory. */
     private record Owner(String userKey, String memoryId) {}
 
-    private final Map<String, ConcurrentSkipListMap<String, MemoryRecord>> users =
-            new ConcurrentHashMap<>();
+    /** One user's records by memory id, and the same memories prepared for ranking. */
+    private record User(ConcurrentSkipListMap<String, MemoryRecord> records, MemoryIndex index) {
+        User() {
+            this(new ConcurrentSkipListMap<>(), new MemoryIndex());
+        }
+    }
+
+    private final Map<String, User> users = new ConcurrentHashMap<>();
     private final Map<String, List<MemoryChange>> history = new ConcurrentHashMap<>();
     private final Map<String, Owner> byChangelogKey = new ConcurrentHashMap<>();
     private final Map<String, String> userOfMemory = new ConcurrentHashMap<>();
     private final AtomicLong applied = new AtomicLong();
+    private final AtomicLong count = new AtomicLong();
 
     /** The Kafka key of a memory on the changelog. */
     public static String changelogKey(String tenantId, String userId, String memoryId) {
@@ -46,8 +55,14 @@ public final class MemoryView {
                 changelogKey(c.getTenantId(), c.getUserId(), c.getMemoryId()),
                 new Owner(userKey, c.getMemoryId()));
         userOfMemory.put(c.getMemoryId(), userKey);
-        users.computeIfAbsent(userKey, k -> new ConcurrentSkipListMap<>())
-                .put(c.getMemoryId(), c.getRecord());
+        User u = users.computeIfAbsent(userKey, k -> new User());
+        if (u.records().put(c.getMemoryId(), c.getRecord()) == null) {
+            count.incrementAndGet();
+        }
+        u.index().put(c.getRecord());
+        // the index holds the vector now; the records answer list, get and history, which never
+        // show it: dropping it saves ~400 bytes per version
+        c.getRecord().setEmbedding(null);
         history.compute(
                 c.getMemoryId(),
                 (k, v) -> {
@@ -67,13 +82,15 @@ public final class MemoryView {
     }
 
     private void remove(String userKey, String memoryId) {
-        var mine = users.get(userKey);
+        User mine = users.get(userKey);
         if (mine != null) {
-            MemoryRecord r = mine.remove(memoryId);
+            MemoryRecord r = mine.records().remove(memoryId);
+            mine.index().remove(memoryId);
             if (r != null) {
+                count.decrementAndGet();
                 byChangelogKey.remove(changelogKey(r.getTenantId(), r.getUserId(), memoryId));
             }
-            if (mine.isEmpty()) {
+            if (mine.records().isEmpty()) {
                 users.remove(userKey, mine);
             }
         }
@@ -83,8 +100,25 @@ public final class MemoryView {
 
     /** The user's memories (any status but deleted), in memoryId order. */
     public List<MemoryRecord> memories(String tenantId, String userId) {
-        var mine = users.get(InputDecoder.key(tenantId, userId));
-        return mine == null ? List.of() : List.copyOf(mine.values());
+        User mine = users.get(InputDecoder.key(tenantId, userId));
+        return mine == null ? List.of() : List.copyOf(mine.records().values());
+    }
+
+    /** The user's rankable memories prepared for the retriever (empty for an unknown user). */
+    public MemoryIndex index(String tenantId, String userId) {
+        User mine = users.get(InputDecoder.key(tenantId, userId));
+        return mine == null ? EMPTY : mine.index();
+    }
+
+    private static final MemoryIndex EMPTY = new MemoryIndex();
+
+    /** Heap the ranking indexes take beyond the records (estimated). */
+    public long indexBytes() {
+        long b = 0;
+        for (User u : users.values()) {
+            b += u.index().extraBytes();
+        }
+        return b;
     }
 
     /** A memory of the tenant, or null (also for another tenant's memory). */
@@ -93,8 +127,8 @@ public final class MemoryView {
         if (userKey == null || !userKey.startsWith(tenantId + "|")) {
             return null;
         }
-        var mine = users.get(userKey);
-        return mine == null ? null : mine.get(memoryId);
+        User mine = users.get(userKey);
+        return mine == null ? null : mine.records().get(memoryId);
     }
 
     /** Every version of a memory of the tenant, oldest first; empty when unknown or deleted. */
@@ -109,11 +143,7 @@ public final class MemoryView {
     }
 
     public long memories() {
-        long n = 0;
-        for (var m : users.values()) {
-            n += m.size();
-        }
-        return n;
+        return count.get();
     }
 
     /** Changelog records applied so far (changes and tombstones). */

@@ -50,6 +50,24 @@ public class ServeCommand implements Callable<Integer> {
     String tenant;
 
     @Option(
+            names = "--partitions",
+            split = ",",
+            description =
+                    "Serve only these changelog partitions (e.g. 0,2): the users that live there"
+                            + " (docs/ARCHITECTURE.md, routing); default all.")
+    java.util.Set<Integer> partitions;
+
+    @Option(
+            names = "--replica",
+            description =
+                    "This replica's number, 0 .. --replicas - 1: it serves the partitions p"
+                            + " with p % replicas == replica.")
+    Integer replica;
+
+    @Option(names = "--replicas", description = "How many replicas share the changelog.")
+    Integer replicas;
+
+    @Option(
             names = "--bind",
             description = "Address to listen on (default: 127.0.0.1; 0.0.0.0 needs --api-keys).")
     String bind;
@@ -66,7 +84,7 @@ public class ServeCommand implements Callable<Integer> {
                             + ": it binds loopback only. Pass --api-keys FILE to bind "
                             + host);
         }
-        try (Server s = Server.start(conf, tenancy, host, port)) {
+        try (Server s = Server.start(conf, tenancy, host, port, assignment())) {
             System.out.println(
                     "memflow serve on http://"
                             + host
@@ -76,12 +94,37 @@ public class ServeCommand implements Callable<Integer> {
                             + conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES)
                             + " at "
                             + conf.get(MemflowOptions.BOOTSTRAP_SERVERS)
-                            + "); GET /health says when the view has caught up");
+                            + ", "
+                            + s.follower().partitions().size()
+                            + " of "
+                            + s.follower().partitionCount()
+                            + " partitions); MCP at /mcp; GET /health says when the view has"
+                            + " caught up");
             CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
             stop.await();
         }
         return 0;
+    }
+
+    /** The partitions this replica serves, from --partitions or --replica/--replicas. */
+    ReplicaAssignment assignment() {
+        if (partitions != null && (replica != null || replicas != null)) {
+            throw new CliException("pass either --partitions or --replica with --replicas");
+        }
+        if ((replica == null) != (replicas == null)) {
+            throw new CliException("--replica and --replicas go together");
+        }
+        try {
+            if (partitions != null) {
+                return ReplicaAssignment.partitions(partitions);
+            }
+            return replica != null
+                    ? ReplicaAssignment.replica(replica, replicas)
+                    : ReplicaAssignment.all();
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage());
+        }
     }
 
     /** One tenant for every request (loopback use). */
@@ -147,39 +190,42 @@ public class ServeCommand implements Callable<Integer> {
         };
     }
 
-    /** A running serve: view, follower, producer and HTTP server; close stops them all. */
-    public static final class Server implements AutoCloseable {
-        private final ChangelogFollower follower;
-        private final TopicIo io;
-        private final io.javalin.Javalin app;
+    /**
+     * What {@code serve} and {@code mcp} share: the view, the follower filling it, the producer for
+     * writes and the {@link MemoryService} over them; close stops them all.
+     */
+    public static final class Backend implements AutoCloseable {
         public final MemoryView view;
+        public final ChangelogFollower follower;
+        public final MemoryService service;
+        private final TopicIo io;
 
-        private Server(
-                MemoryView view, ChangelogFollower follower, TopicIo io, io.javalin.Javalin app) {
+        private Backend(
+                MemoryView view, ChangelogFollower follower, TopicIo io, MemoryService service) {
             this.view = view;
             this.follower = follower;
             this.io = io;
-            this.app = app;
+            this.service = service;
         }
 
-        public static Server start(
-                Configuration conf, ServeApi.Tenancy tenancy, String host, int port) {
+        public static Backend start(Configuration conf, ReplicaAssignment assignment) {
             String bootstrap = conf.get(MemflowOptions.BOOTSTRAP_SERVERS);
+            String changelog = conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES);
             MemoryView view = new MemoryView();
             ChangelogFollower follower;
             try {
-                follower =
-                        new ChangelogFollower(
-                                bootstrap, conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES), view);
-            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                follower = new ChangelogFollower(bootstrap, changelog, view, assignment);
+            } catch (org.apache.kafka.common.errors.TimeoutException | IllegalStateException e) {
                 throw new CliException(
                         "cannot read "
-                                + conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES)
+                                + changelog
                                 + " at "
                                 + bootstrap
                                 + ": is Kafka up and the topic created? ("
                                 + e.getMessage()
                                 + ")");
+            } catch (IllegalArgumentException e) {
+                throw new CliException(e.getMessage());
             }
             follower.start();
             InputDecoder.Topics topics =
@@ -189,10 +235,11 @@ public class ServeCommand implements Callable<Integer> {
                             conf.get(MemflowOptions.TOPIC_QUERIES),
                             conf.get(MemflowOptions.TOPIC_CONTROL));
             TopicIo io = new TopicIo(bootstrap);
-            ServeApi api =
-                    new ServeApi(
+            MemoryService service =
+                    new MemoryService(
                             view,
                             follower,
+                            assignment,
                             Retriever.of(conf),
                             io,
                             new InputDecoder(
@@ -200,14 +247,50 @@ public class ServeCommand implements Callable<Integer> {
                                     conf.get(MemflowOptions.MAX_TEXT_BYTES),
                                     conf.get(MemflowOptions.MAX_FUTURE_SKEW)),
                             topics,
-                            tenancy,
                             conf.get(MemflowOptions.RETRIEVAL_K));
+            return new Backend(view, follower, io, service);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            io.close();
+            follower.close();
+        }
+    }
+
+    /** A running serve: the backend and the HTTP server (REST and MCP); close stops them all. */
+    public static final class Server implements AutoCloseable {
+        private final Backend backend;
+        private final ServeApi api;
+        private final io.javalin.Javalin app;
+        public final MemoryView view;
+
+        private Server(Backend backend, ServeApi api, io.javalin.Javalin app) {
+            this.backend = backend;
+            this.api = api;
+            this.app = app;
+            this.view = backend.view;
+        }
+
+        public static Server start(
+                Configuration conf, ServeApi.Tenancy tenancy, String host, int port) {
+            return start(conf, tenancy, host, port, ReplicaAssignment.all());
+        }
+
+        public static Server start(
+                Configuration conf,
+                ServeApi.Tenancy tenancy,
+                String host,
+                int port,
+                ReplicaAssignment assignment) {
+            Backend backend = Backend.start(conf, assignment);
+            ServeApi api = new ServeApi(backend.service, tenancy);
             try {
-                return new Server(view, follower, io, api.start(host, port));
+                return new Server(backend, api, api.start(host, port));
             } catch (RuntimeException e) {
-                io.close();
+                api.close();
                 try {
-                    follower.close();
+                    backend.close();
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                 }
@@ -227,14 +310,17 @@ public class ServeCommand implements Callable<Integer> {
         }
 
         public boolean ready() {
-            return follower.ready();
+            return backend.follower.ready();
+        }
+
+        public ChangelogFollower follower() {
+            return backend.follower;
         }
 
         @Override
         public void close() throws InterruptedException {
-            app.stop();
-            io.close();
-            follower.close();
+            api.close();
+            backend.close();
         }
     }
 }
