@@ -222,16 +222,23 @@ class RescaleITCase {
                                 + client.get(RestOptions.PORT)
                                 + "/jobs/"
                                 + job.getJobID());
-        String body =
-                HttpClient.newHttpClient()
-                        .send(
-                                HttpRequest.newBuilder(uri).build(),
-                                HttpResponse.BodyHandlers.ofString())
-                        .body();
-        Matcher m = Pattern.compile("\"parallelism\"\\s*:\\s*(\\d+)").matcher(body);
+        // the job may not be listed by the REST API for a moment after its submission
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         int max = 0;
-        while (m.find()) {
-            max = Math.max(max, Integer.parseInt(m.group(1)));
+        while (max == 0 && System.nanoTime() < deadline) {
+            String body =
+                    HttpClient.newHttpClient()
+                            .send(
+                                    HttpRequest.newBuilder(uri).build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .body();
+            Matcher m = Pattern.compile("\"parallelism\"\\s*:\\s*(\\d+)").matcher(body);
+            while (m.find()) {
+                max = Math.max(max, Integer.parseInt(m.group(1)));
+            }
+            if (max == 0) {
+                Thread.sleep(500);
+            }
         }
         return max;
     }
