@@ -22,6 +22,7 @@ public final class Q8Activations {
 
     private final byte[] q; // (capacity) quantized values
     private final float[] d; // (capacity / BLOCK) scale of each block
+    private final int[] sums; // (capacity / BLOCK) sum of each block's quantized values
 
     /** Room for {@code capacity} values, a multiple of {@link #BLOCK}. */
     public Q8Activations(int capacity) {
@@ -31,6 +32,7 @@ public final class Q8Activations {
         }
         this.q = new byte[capacity];
         this.d = new float[capacity / BLOCK];
+        this.sums = new int[capacity / BLOCK];
     }
 
     public int capacity() {
@@ -44,6 +46,14 @@ public final class Q8Activations {
 
     public float[] scales() {
         return d;
+    }
+
+    /**
+     * Sum of each block's quantized values: formats with a per-block offset (Q4_K's min) need
+     * {@code sum(x)} per block, which is {@code scales()[b] * sums()[b]}.
+     */
+    public int[] sums() {
+        return sums;
     }
 
     /**
@@ -66,10 +76,14 @@ public final class Q8Activations {
             float scale = amax / 127f;
             float inv = amax == 0f ? 0f : 127f / amax;
             d[b] = scale;
+            int sum = 0;
             for (int j = 0; j < BLOCK; j++) {
                 float v = x[from + j] * inv;
-                q[b * BLOCK + j] = (byte) (int) (v + Math.copySign(0.5f, v));
+                int r = (int) (v + Math.copySign(0.5f, v));
+                q[b * BLOCK + j] = (byte) r;
+                sum += r;
             }
+            sums[b] = sum;
         }
     }
 

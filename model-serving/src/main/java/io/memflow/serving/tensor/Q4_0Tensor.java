@@ -2,6 +2,7 @@ package io.memflow.serving.tensor;
 
 import io.memflow.serving.gguf.GgmlType;
 import io.memflow.serving.kernels.Lanes;
+import io.memflow.serving.kernels.Q8Activations;
 import java.nio.ByteBuffer;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -107,7 +108,9 @@ public final class Q4_0Tensor extends FloatTensor {
     }
 
     @Override
-    protected float dotQ8BlocksScalar(int first, int count, byte[] xq, float[] xd, int xBlock) {
+    protected float dotQ8BlocksScalar(int first, int count, Q8Activations x, int xBlock) {
+        byte[] xq = x.values();
+        float[] xd = x.scales();
         float sum = 0f;
         for (int b = 0; b < count; b++) {
             int base = (first + b) * 16;
@@ -128,10 +131,12 @@ public final class Q4_0Tensor extends FloatTensor {
      * split into low nibbles (elements 0..15) and high nibbles (16..31), re-centred to -8..7.
      */
     @Override
-    protected float dotQ8BlocksVector(int first, int count, byte[] xq, float[] xd, int xBlock) {
+    protected float dotQ8BlocksVector(int first, int count, Q8Activations x, int xBlock) {
         if (!Lanes.usable()) {
-            return dotQ8BlocksScalar(first, count, xq, xd, xBlock);
+            return dotQ8BlocksScalar(first, count, x, xBlock);
         }
+        byte[] xq = x.values();
+        float[] xd = x.scales();
         FloatVector acc = FloatVector.zero(F8);
         for (int b = 0; b < count; b++) {
             int xb = (xBlock + b) * BLOCK;
