@@ -28,6 +28,9 @@ public final class WorkerPool implements AutoCloseable {
     /** How long a worker spins for the next loop before parking. */
     private static final long SPIN_NANOS = 200_000;
 
+    /** Busy-wait iterations before the caller starts yielding its core while it waits. */
+    private static final int YIELD_AFTER_SPINS = 10_000;
+
     /** Chunks per thread: enough to rebalance around a stalled thread, few enough to be cheap. */
     private static final int CHUNKS_PER_THREAD = 4;
 
@@ -102,8 +105,14 @@ public final class WorkerPool implements AutoCloseable {
             LockSupport.unpark(workers[w]);
         }
         drain(j);
-        while (j.remaining.get() > 0) {
-            Thread.onSpinWait();
+        for (int spins = 0; j.remaining.get() > 0; spins++) {
+            // spin first (a chunk takes microseconds); then yield, so that on an oversubscribed
+            // machine the thread we wait for, or the JIT compiler, can have this core
+            if (spins < YIELD_AFTER_SPINS) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
         }
         Throwable f = failure;
         if (f instanceof RuntimeException) {
