@@ -21,6 +21,7 @@ public final class Q8Activations {
     public static final int BLOCK = 32;
 
     private final byte[] q; // (capacity) quantized values
+    private final short[] wide; // (capacity) the same values as 16-bit integers
     private final float[] d; // (capacity / BLOCK) scale of each block
     private final int[] sums; // (capacity / BLOCK) sum of each block's quantized values
 
@@ -31,6 +32,7 @@ public final class Q8Activations {
                     "capacity must be a non-negative multiple of " + BLOCK + ", got " + capacity);
         }
         this.q = new byte[capacity];
+        this.wide = new short[capacity];
         this.d = new float[capacity / BLOCK];
         this.sums = new int[capacity / BLOCK];
     }
@@ -42,6 +44,17 @@ public final class Q8Activations {
     /** Quantized values; element i of the vector is {@code scales()[i / 32] * values()[i]}. */
     public byte[] values() {
         return q;
+    }
+
+    /**
+     * {@link #values()} widened to 16 bits, element for element. Why: the Vector API kernels
+     * multiply in 16-bit lanes, and widening bytes to shorts inside a kernel needs a shape-changing
+     * cast, which on JDK 17 compiles to vector instructions or to a slow Java fallback depending on
+     * type profiles shared by the whole JVM (docs/BENCHMARKS.md, issue 15). Widening once per
+     * input vector here costs a few hundred stores; the kernels then only load shorts.
+     */
+    public short[] wide() {
+        return wide;
     }
 
     public float[] scales() {
@@ -81,6 +94,7 @@ public final class Q8Activations {
                 float v = x[from + j] * inv;
                 int r = (int) (v + Math.copySign(0.5f, v));
                 q[b * BLOCK + j] = (byte) r;
+                wide[b * BLOCK + j] = (short) r;
                 sum += r;
             }
             sums[b] = sum;
