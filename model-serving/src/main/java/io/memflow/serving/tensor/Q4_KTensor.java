@@ -7,8 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -27,7 +25,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Element value = d * scale[sub] * q - dmin * min[sub].
  *
  * <p>The float-activation kernels read the mapped file. For integer dots the tensor is also
- * unpacked at load into 32-element sub-blocks on the heap (16 bytes of nibbles in Q4_0 order, a
+ * unpacked at load into 32-element sub-blocks on the heap (nibbles in the {@link NibblePairs} layout, a
  * float scale d * scale[sub] and a float offset dmin * min[sub]: 0.75 bytes per weight against the
  * file's 0.5625), so the Q4_0 integer kernel applies with the offset term {@code min * sum(x)}
  * added per sub-block from {@link Q8Activations#sums()}.
@@ -36,18 +34,16 @@ public final class Q4_KTensor extends FloatTensor {
     static final int BLOCK = 256;
     static final int BYTES = 144;
 
-    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
-    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
 
-    private final byte[] packed; // (size / 2) sub-block s at [16s, 16s + 16): j | (j + 16) << 4
+    private final short[] pairs; // (NibblePairs.length(size / 32)) sub-blocks, see NibblePairs
     private final float[] subScale; // (size / 32) d * scale of each sub-block
     private final float[] subMin; // (size / 32) dmin * min of each sub-block
 
     public Q4_KTensor(ByteBuffer data, int size) {
         super(data, size);
         int subs = size / 32;
-        this.packed = new byte[size / 2];
+        this.pairs = new short[NibblePairs.length(subs)];
+        byte[] sixteen = new byte[16]; // one sub-block's nibbles in Q4_0 order
         this.subScale = new float[subs];
         this.subMin = new float[subs];
         for (int s = 0; s < subs; s++) {
@@ -63,14 +59,15 @@ public final class Q4_KTensor extends FloatTensor {
                 int b = this.data.get(qs + j + 16) & 0xFF;
                 int lo = high ? a >>> 4 : a & 0xF;
                 int hi = high ? b >>> 4 : b & 0xF;
-                packed[16 * s + j] = (byte) (lo | (hi << 4));
+                sixteen[j] = (byte) (lo | (hi << 4));
             }
+            NibblePairs.put(pairs, s, sixteen, 0);
         }
     }
 
     @Override
     public long bytesRead() {
-        return packed.length + 2L * subScale.length * Float.BYTES;
+        return 2L * pairs.length + 2L * subScale.length * Float.BYTES;
     }
 
     @Override
@@ -80,60 +77,16 @@ public final class Q4_KTensor extends FloatTensor {
 
     @Override
     protected float dotQ8BlocksScalar(int first, int count, Q8Activations x, int xBlock) {
-        byte[] xq = x.values();
-        float[] xd = x.scales();
-        int[] xs = x.sums();
-        float sum = 0f;
-        for (int b = 0; b < count; b++) {
-            int s = first + b;
-            int xb = (xBlock + b) * 32;
-            int blockSum = 0;
-            for (int j = 0; j < 16; j++) {
-                int p = packed[16 * s + j] & 0xFF;
-                blockSum += (p & 0xF) * xq[xb + j];
-                blockSum += (p >>> 4) * xq[xb + j + 16];
-            }
-            float dx = xd[xBlock + b];
-            sum += blockSum * (subScale[s] * dx) - subMin[s] * dx * xs[xBlock + b];
-        }
-        return sum;
+        return NibblePairs.dotScalar(pairs, subScale, subMin, 1f, first, count, x, xBlock);
     }
 
-    /**
-     * As {@link Q4_0Tensor#dotQ8BlocksVector} without the re-centring (Q4_K nibbles are 0..15),
-     * plus the scalar offset term per sub-block.
-     */
+    /** See {@link NibblePairs#dotVector}: scale d * sc, offset dmin * m per sub-block. */
     @Override
     protected float dotQ8BlocksVector(int first, int count, Q8Activations x, int xBlock) {
         if (!Lanes.usable()) {
             return dotQ8BlocksScalar(first, count, x, xBlock);
         }
-        byte[] xq = x.values();
-        float[] xd = x.scales();
-        int[] xs = x.sums();
-        FloatVector acc = FloatVector.zero(F8);
-        float offsets = 0f;
-        for (int b = 0; b < count; b++) {
-            int s = first + b;
-            int xb = (xBlock + b) * 32;
-            ShortVector p =
-                    (ShortVector) ByteVector.fromArray(B16, packed, 16 * s).castShape(S16, 0);
-            ShortVector w0 = p.and((short) 0xF);
-            ShortVector w1 = p.lanewise(VectorOperators.ASHR, 4).and((short) 0xF);
-            ShortVector x0 = (ShortVector) ByteVector.fromArray(B16, xq, xb).castShape(S16, 0);
-            ShortVector x1 = (ShortVector) ByteVector.fromArray(B16, xq, xb + 16).castShape(S16, 0);
-            IntVector pairs = w0.mul(x0).add(w1.mul(x1)).reinterpretAsInts();
-            IntVector sums =
-                    pairs.lanewise(VectorOperators.LSHL, 16)
-                            .lanewise(VectorOperators.ASHR, 16)
-                            .add(pairs.lanewise(VectorOperators.ASHR, 16));
-            float dx = xd[xBlock + b];
-            acc =
-                    ((FloatVector) sums.convert(VectorOperators.I2F, 0))
-                            .fma(FloatVector.broadcast(F8, subScale[s] * dx), acc);
-            offsets += subMin[s] * dx * xs[xBlock + b];
-        }
-        return acc.reduceLanes(VectorOperators.ADD) - offsets;
+        return NibblePairs.dotVector(pairs, subScale, subMin, 1f, first, count, x, xBlock);
     }
 
     @Override
