@@ -16,8 +16,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The manifests against the rest of the project: every topic of DESIGN.md section 4 is declared,
- * and the FlinkDeployment runs the Flink version, jar and entry class the build produces.
+ * The manifests against the rest of the project: every topic of docs/ARCHITECTURE.md section 4 is
+ * declared, and the FlinkDeployment runs the Flink version, jar and entry class the build produces.
  */
 class DeployBuildContractTest {
 
@@ -27,16 +27,16 @@ class DeployBuildContractTest {
         return Repo.overlays().stream();
     }
 
-    /** The topic names in the table of DESIGN.md section 4. */
+    /** The topic names in the table of docs/ARCHITECTURE.md section 4. */
     static List<String> designTopics() {
-        Path design = Repo.shared().resolve("DESIGN.md");
+        Path design = Repo.root().resolve("docs/ARCHITECTURE.md");
         if (!Files.isRegularFile(design)) {
             throw new IllegalStateException(design + " is missing: it defines the topics");
         }
         String text = Repo.read(design);
         int start = text.indexOf("## 4.");
         int end = text.indexOf("\n## ", start + 1);
-        assertThat(start).as("DESIGN.md section 4").isNotNegative();
+        assertThat(start).as("docs/ARCHITECTURE.md section 4").isNotNegative();
         String section = text.substring(start, end < 0 ? text.length() : end);
         List<String> topics = new ArrayList<>();
         Matcher m = Pattern.compile("(?m)^\\|\\s*`(memflow\\.[a-z.-]+)`\\s*\\|").matcher(section);

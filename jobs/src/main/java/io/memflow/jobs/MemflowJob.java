@@ -2,9 +2,14 @@ package io.memflow.jobs;
 
 import io.memflow.jobs.kafka.KafkaEndpoints;
 import java.time.Duration;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -46,6 +51,21 @@ public final class MemflowJob {
         c.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 5);
         c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
+        // a stopped or killed run leaves its newest checkpoints for the next run to resume from
+        c.set(
+                CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        c.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 3);
+        // in-flight data sized to ~1 s of throughput, so a record of a quiet user never queues
+        // behind minutes of a backfilling user's records
+        c.set(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED, true);
+        // the web UI (which can cancel jobs) listens on loopback only;
+        // -Drest.bind-address=0.0.0.0 opens it wider on purpose
+        c.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        c.set(RestOptions.ADDRESS, "127.0.0.1");
+        // and so do the blob server and the task managers' data ports
+        c.set(JobManagerOptions.BIND_HOST, "127.0.0.1");
+        c.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
         return c;
     }
 

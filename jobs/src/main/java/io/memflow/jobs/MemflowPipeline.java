@@ -10,11 +10,9 @@ import io.memflow.operators.inference.InferenceSettings;
 import io.memflow.operators.inference.LlmSummaryConsolidator;
 import io.memflow.operators.ingest.DecodeValidateFunction;
 import io.memflow.operators.ingest.InputDecoder;
-import io.memflow.operators.ingest.PayloadTimestamps;
 import io.memflow.operators.longterm.LongTermFunction;
 import io.memflow.operators.longterm.LongTermMemory;
 import io.memflow.operators.ordering.EventOrderFunction;
-import io.memflow.operators.ordering.QuietWatermarks;
 import io.memflow.operators.retrieval.Retriever;
 import io.memflow.operators.sensory.PosTokenScorer;
 import io.memflow.operators.sensory.SensoryFilter;
@@ -50,7 +48,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *
  * <pre>
  * source(raw records) ─ decode+validate ─┬─ dead letters ──────────────────────────> sink
- *                                         └─ event time ─ keyBy(tenant|user) ─ event order ─ sensory ─ short-term
+ *                                         └─ keyBy(tenant|user) ─ event order (per-user clock) ─ sensory ─ short-term
  *                 ─ consolidate ─ long-term ─┬─ memory changes ─────────────────────> sink
  *                                            └─ answers ─┬──────────────────────────> sink
  *   (with a model) event order + answers ─ inference-episodes ─ inference-generate ─┘
@@ -105,21 +103,14 @@ public final class MemflowPipeline {
                         conf.get(MemflowOptions.MAX_TEXT_BYTES),
                         conf.get(MemflowOptions.MAX_FUTURE_SKEW));
 
-        // Event time comes from the payload, not the Kafka timestamp: producers may not set it,
-        // and a replay months later must see the same times. Watermarks are generated per Kafka
-        // partition inside the source, so a partition that starts late or lags holds them back
-        // instead of finding its events late.
-        WatermarkStrategy<RawEvent> eventTime =
-                WatermarkStrategy.<RawEvent>forGenerator(
-                                ctx ->
-                                        new QuietWatermarks<>(
-                                                conf.get(MemflowOptions.OUT_OF_ORDERNESS)
-                                                        .toMillis(),
-                                                conf.get(MemflowOptions.QUIET_RELEASE).toMillis()))
-                        .withTimestampAssigner(ctx -> new PayloadTimestamps(decoder))
-                        .withIdleness(conf.get(MemflowOptions.SOURCE_IDLENESS));
+        // No watermarks: a watermark is one clock for every key of an operator, so one tenant's
+        // backlog or future-dated event would hold back or fire every other user's work. Each
+        // user's own clock lives in keyed state instead (event-order, then the tiers' wall-clock
+        // timers). Event time still comes from the payload, read after decoding. A bounded source
+        // still ends with the final watermark, which releases whatever is held.
         DataStream<RawEvent> raw =
-                env.fromSource(source, eventTime, "kafka-source").uid(Uids.SOURCE);
+                env.fromSource(source, WatermarkStrategy.noWatermarks(), "kafka-source")
+                        .uid(Uids.SOURCE);
         SingleOutputStreamOperator<MemoryInput> decoded =
                 raw.process(new DecodeValidateFunction(decoder))
                         .returns(new AvroTypeInfo<>(MemoryInput.class))
@@ -148,7 +139,10 @@ public final class MemflowPipeline {
                         new PosTokenScorer());
         DataStream<MemoryInput> ordered =
                 timed.keyBy(key)
-                        .process(new EventOrderFunction())
+                        .process(
+                                new EventOrderFunction(
+                                        conf.get(MemflowOptions.OUT_OF_ORDERNESS).toMillis(),
+                                        conf.get(MemflowOptions.QUIET_RELEASE).toMillis()))
                         .returns(new AvroTypeInfo<>(MemoryInput.class))
                         .name("event-order")
                         .uid(Uids.EVENT_ORDER);
@@ -191,9 +185,11 @@ public final class MemflowPipeline {
                 new LongTermMemory(
                         conf.get(MemflowOptions.CAPACITY),
                         conf.get(MemflowOptions.MERGE_THRESHOLD),
-                        conf.get(MemflowOptions.EMBEDDING_ENABLED)
-                                ? Retriever.hybrid(conf.get(MemflowOptions.DENSE_WEIGHT))
-                                : new Retriever());
+                        Retriever.of(conf),
+                        new LongTermMemory.Bounds(
+                                conf.get(MemflowOptions.MAX_ENTRIES),
+                                conf.get(MemflowOptions.MAX_BYTES).getBytes(),
+                                conf.get(MemflowOptions.RETIRED_RETENTION).toMillis()));
         SingleOutputStreamOperator<MemoryChange> changelog =
                 DataStreamUtils.reinterpretAsKeyedStream(consolidated, key)
                         .process(
@@ -209,7 +205,11 @@ public final class MemflowPipeline {
         if (inference != null) {
             answered = withInference(conf, inference, ordered, answered, key);
         }
-        answered.sinkTo(answers).name("answers").uid(Uids.SINK_ANSWERS);
+        // a rejected query is answered too (with its error), besides its dead letter
+        answered.union(decoded.getSideOutput(DecodeValidateFunction.ERROR_ANSWERS))
+                .sinkTo(answers)
+                .name("answers")
+                .uid(Uids.SINK_ANSWERS);
     }
 
     /**

@@ -13,9 +13,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -28,6 +31,18 @@ final class JobHarness {
     final EmbeddedKafka kafka;
 
     JobHarness(EmbeddedKafka kafka, String prefix, Path checkpoints) throws Exception {
+        this(kafka, prefix, checkpoints, Map.of());
+    }
+
+    /**
+     * @param topicOverrides extra topic configs by the option naming the topic
+     */
+    JobHarness(
+            EmbeddedKafka kafka,
+            String prefix,
+            Path checkpoints,
+            Map<ConfigOption<String>, Map<String, String>> topicOverrides)
+            throws Exception {
         this.kafka = kafka;
         this.prefix = prefix;
         conf = MemflowJob.localDefaults(checkpoints.toUri().toString());
@@ -52,7 +67,9 @@ final class JobHarness {
         }
         List<String> topics = new ArrayList<>(KafkaEndpoints.inputTopics(conf));
         topics.addAll(KafkaEndpoints.outputTopics(conf));
-        kafka.createTopics(topics, 2, conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES));
+        Map<String, Map<String, String>> overrides = new HashMap<>();
+        topicOverrides.forEach((o, c) -> overrides.put(conf.get(o), c));
+        EmbeddedKafka.createTopics(kafka.bootstrapServers(), topics, 2, conf, overrides);
     }
 
     JobClient start(MapFunction<MemoryInput, MemoryInput> tap) throws Exception {

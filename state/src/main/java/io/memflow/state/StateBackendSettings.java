@@ -29,6 +29,12 @@ public final class StateBackendSettings {
         c.set(
                 CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE,
                 org.apache.flink.core.execution.CheckpointingMode.EXACTLY_ONCE);
+        // A checkpoint barrier that waits behind one tenant's backlog in the network buffers would
+        // hold back every other tenant's committed output (answers become visible only when a
+        // checkpoint completes): barriers that wait longer than this for alignment overtake the
+        // in-flight records, which are stored with the checkpoint instead.
+        c.set(CheckpointingOptions.ENABLE_UNALIGNED, true);
+        c.set(CheckpointingOptions.ALIGNED_CHECKPOINT_TIMEOUT, Duration.ofMillis(200));
         c.set(PipelineOptions.GENERIC_TYPES, false);
         return c;
     }

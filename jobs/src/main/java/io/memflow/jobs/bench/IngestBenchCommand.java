@@ -72,6 +72,14 @@ public class IngestBenchCommand implements Callable<Integer> {
     int parallelism;
 
     @Option(
+            names = "--state",
+            description =
+                    "Also run the job unbounded over the same turns and report state bytes per"
+                            + " user and per memory, checkpoint size and duration, and the size"
+                            + " of a canonical savepoint.")
+    boolean state;
+
+    @Option(
             names = "-D",
             paramLabel = "KEY=VALUE",
             description = "Any memflow.* or Flink option for the memflow job.")
@@ -94,7 +102,7 @@ public class IngestBenchCommand implements Callable<Integer> {
             List<String> topics = new java.util.ArrayList<>(KafkaEndpoints.inputTopics(conf));
             topics.addAll(KafkaEndpoints.outputTopics(conf));
             topics.add("bench.passthrough");
-            kafka.createTopics(topics, parallelism, conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES));
+            kafka.createTopics(topics, parallelism, conf);
             System.out.printf("producing %d turns for %d users...%n", turns, users);
             produce(kafka.bootstrapServers(), conf.get(MemflowOptions.TOPIC_TURNS));
 
@@ -118,6 +126,13 @@ public class IngestBenchCommand implements Callable<Integer> {
                                 + " turns/s%n",
                         alone);
                 System.out.printf("ratio memflow / embedder alone: %.2f%n", memflow / alone);
+            }
+            if (state) {
+                Configuration s = new Configuration(c);
+                s.set(MemflowOptions.TOPIC_MEMORY_CHANGES, "bench.state-changes");
+                kafka.createTopics(List.of("bench.state-changes"), parallelism, s);
+                System.out.println("measuring state (the job reads the turns again)...");
+                StateFootprint.measure(s, users).print();
             }
         }
         return 0;

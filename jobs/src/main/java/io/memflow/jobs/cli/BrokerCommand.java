@@ -2,7 +2,6 @@ package io.memflow.jobs.cli;
 
 import io.memflow.jobs.kafka.EmbeddedKafka;
 import io.memflow.jobs.kafka.KafkaEndpoints;
-import io.memflow.operators.config.MemflowOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -47,7 +46,7 @@ public class BrokerCommand implements Callable<Integer> {
         }
         List<String> topics = new ArrayList<>(KafkaEndpoints.inputTopics(conf));
         topics.addAll(KafkaEndpoints.outputTopics(conf));
-        kafka.createTopics(topics, partitions, conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES));
+        kafka.createTopics(topics, partitions, conf);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(

@@ -106,6 +106,13 @@ public class ConsumeCommand implements Callable<Integer> {
     }
 
     static String line(ConsumerRecord<byte[], byte[]> r, TopicNames.Entry entry) {
+        if (r.value() == null) {
+            // a tombstone: compaction removes the key (a deleted memory, a forgotten user)
+            var o = JsonCodec.MAPPER.createObjectNode();
+            o.put("key", r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8));
+            o.put("tombstone", true);
+            return o.toString();
+        }
         try {
             SpecificRecordBase rec = WireFormat.decode(r.value(), entry.type());
             return JsonCodec.toJson(rec).toString();

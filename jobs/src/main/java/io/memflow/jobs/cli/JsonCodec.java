@@ -17,9 +17,11 @@ import org.apache.avro.specific.SpecificRecordBase;
 
 /**
  * Plain JSON for memflow records, for people and shell tools: unions with null become the value or
- * null, timestamps ISO-8601 strings (epoch millis accepted on input), bytes base64, enums their
- * names. Avro's own JSON encoding wraps every union value in a type object, which nobody wants to
- * type by hand.
+ * null, timestamps ISO-8601 strings, bytes base64, enums their names. Reading is strict about
+ * types, as the Avro schema is: a number where text is expected, or epoch millis where an instant
+ * is, is an error naming the field, never silently converted ({@code "text": 42} would otherwise
+ * become "42" and {@code "eventTime": 12345} 1970-01-01). Avro's own JSON encoding wraps every
+ * union value in a type object, which nobody wants to type by hand.
  */
 public final class JsonCodec {
     public static final ObjectMapper MAPPER = new ObjectMapper();
@@ -140,8 +142,22 @@ public final class JsonCodec {
                 if (n.isNull()) {
                     throw new IllegalArgumentException(path + " is required");
                 }
-                return n.isTextual() ? n.asText() : n.toString();
+                if (!n.isTextual()) {
+                    throw new IllegalArgumentException(
+                            path + " must be a JSON string, was " + kind(n) + " " + n);
+                }
+                return n.asText();
             case ENUM:
+                if (!n.isTextual()) {
+                    throw new IllegalArgumentException(
+                            path
+                                    + " must be one of "
+                                    + s.getEnumSymbols()
+                                    + " as a string, was "
+                                    + kind(n)
+                                    + " "
+                                    + n);
+                }
                 String sym = n.asText();
                 if (!s.getEnumSymbols().contains(sym)) {
                     throw new IllegalArgumentException(
@@ -150,32 +166,63 @@ public final class JsonCodec {
                 return SpecificData.get().createEnum(sym, s);
             case LONG:
                 if (s.getLogicalType() instanceof LogicalTypes.TimestampMillis) {
-                    if (n.isNumber()) {
-                        return Instant.ofEpochMilli(n.asLong());
+                    String like = " must be an ISO-8601 instant string like 2023-05-08T13:56:00Z";
+                    if (!n.isTextual()) {
+                        throw new IllegalArgumentException(
+                                path + like + ", was " + kind(n) + " " + n);
                     }
                     try {
                         return Instant.parse(n.asText());
                     } catch (DateTimeParseException e) {
-                        throw new IllegalArgumentException(
-                                path
-                                        + " must be an ISO-8601 instant like 2023-05-08T13:56:00Z or epoch millis, was "
-                                        + n);
+                        throw new IllegalArgumentException(path + like + ", was " + n);
                     }
                 }
-                return number(n, path).longValue();
+                return integral(n, path, Long.MIN_VALUE, Long.MAX_VALUE);
             case INT:
-                return number(n, path).intValue();
+                return (int) integral(n, path, Integer.MIN_VALUE, Integer.MAX_VALUE);
             case FLOAT:
                 return number(n, path).floatValue();
             case DOUBLE:
                 return number(n, path).doubleValue();
             case BOOLEAN:
+                if (!n.isBoolean()) {
+                    throw new IllegalArgumentException(
+                            path + " must be true or false, was " + kind(n) + " " + n);
+                }
                 return n.asBoolean();
             case BYTES:
-                return ByteBuffer.wrap(Base64.getDecoder().decode(n.asText()));
+                try {
+                    return ByteBuffer.wrap(Base64.getDecoder().decode(n.asText()));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(path + " must be base64, was " + n);
+                }
             default:
                 throw new IllegalArgumentException(path + ": unsupported type " + s.getType());
         }
+    }
+
+    private static long integral(JsonNode n, String path, long min, long max) {
+        if (!n.isIntegralNumber()
+                || !n.canConvertToLong()
+                || n.asLong() < min
+                || n.asLong() > max) {
+            throw new IllegalArgumentException(
+                    path + " must be a whole number, was " + kind(n) + " " + n);
+        }
+        return n.asLong();
+    }
+
+    private static String kind(JsonNode n) {
+        if (n.isTextual()) {
+            return "the string";
+        }
+        if (n.isNumber()) {
+            return "the number";
+        }
+        if (n.isBoolean()) {
+            return "the boolean";
+        }
+        return n.isArray() ? "an array" : n.isObject() ? "an object" : "";
     }
 
     private static Number number(JsonNode n, String path) {

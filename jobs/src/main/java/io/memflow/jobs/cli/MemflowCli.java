@@ -23,6 +23,9 @@ import picocli.CommandLine.Command;
             io.memflow.jobs.bench.IngestBenchCommand.class,
             io.memflow.jobs.eval.EvalCommand.class,
             io.memflow.jobs.eval.RetrievalBenchCommand.class,
+            io.memflow.jobs.serve.ServeCommand.class,
+            io.memflow.jobs.serve.McpCommand.class,
+            io.memflow.jobs.bench.ServeBenchCommand.class,
             io.memflow.serving.cli.GenerateCommand.class,
             io.memflow.serving.cli.SynthModelCommand.class,
             io.memflow.serving.cli.KvBenchCommand.class,
@@ -37,6 +40,7 @@ public final class MemflowCli {
         if (JvmRelaunch.needed()) {
             System.exit(JvmRelaunch.run(MemflowCli.class, args));
         }
+        JvmRelaunch.exitWithParent();
         System.exit(execute(args));
     }
 

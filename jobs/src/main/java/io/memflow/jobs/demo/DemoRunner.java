@@ -6,6 +6,7 @@ import io.memflow.jobs.cli.JsonCodec;
 import io.memflow.jobs.kafka.EmbeddedKafka;
 import io.memflow.jobs.kafka.KafkaEndpoints;
 import io.memflow.jobs.kafka.TopicIo;
+import io.memflow.jobs.serve.ServeCommand;
 import io.memflow.operators.config.MemflowOptions;
 import io.memflow.operators.inference.InferenceSettings;
 import io.memflow.operators.inference.KvPool;
@@ -20,6 +21,10 @@ import io.memflow.schemas.RetrievedMemory;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,7 +87,7 @@ public final class DemoRunner {
             }
             List<String> topics = new ArrayList<>(KafkaEndpoints.inputTopics(conf));
             topics.addAll(KafkaEndpoints.outputTopics(conf));
-            kafka.createTopics(topics, 2, conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES));
+            kafka.createTopics(topics, 2, conf);
             step("broker at " + kafka.bootstrapServers() + ", topics created");
 
             step(
@@ -128,11 +133,15 @@ public final class DemoRunner {
                                 conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES),
                                 MemoryChange.class,
                                 Duration.ofSeconds(3));
+                step("starting memflow serve on loopback and searching over HTTP");
+                String overHttp = searchOverHttp(conf, questions.get(0));
                 // the engine's pool lives while the job runs: read it before cancelling
                 String kv = model == null ? null : kvSummary(conf);
                 job.cancel().get();
                 printMemories(changes);
                 printAnswers(questions, answers);
+                out.println();
+                out.println(overHttp);
                 if (kv != null) {
                     out.println();
                     out.println(kv);
@@ -205,6 +214,51 @@ public final class DemoRunner {
                             .build());
         }
         return out;
+    }
+
+    /**
+     * The read side: {@code serve} on a free loopback port over the same changelog, and the first
+     * question asked as {@code POST /v1/memories/search}, as an agent would.
+     */
+    static String searchOverHttp(Configuration conf, MemoryQuery q) throws Exception {
+        try (ServeCommand.Server serve =
+                ServeCommand.Server.start(conf, ServeCommand.single(TENANT), "127.0.0.1", 0)) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!serve.ready() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            String url = "http://127.0.0.1:" + serve.port() + "/v1/memories/search";
+            String body =
+                    "{\"user_id\":\""
+                            + USER
+                            + "\",\"query\":\""
+                            + q.getText()
+                            + "\",\"k\":3,\"query_time\":\""
+                            + q.getQueryTime()
+                            + "\"}";
+            HttpResponse<String> r =
+                    HttpClient.newHttpClient()
+                            .send(
+                                    HttpRequest.newBuilder(URI.create(url))
+                                            .header("Content-Type", "application/json")
+                                            .POST(HttpRequest.BodyPublishers.ofString(body))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString());
+            StringBuilder b =
+                    new StringBuilder("== Search over HTTP (memflow serve) ==\n")
+                            .append("POST ")
+                            .append(url)
+                            .append(' ')
+                            .append(body)
+                            .append("\n");
+            for (var m : JsonCodec.MAPPER.readTree(r.body()).path("results")) {
+                b.append(
+                        String.format(
+                                "   %.2f  %s%n",
+                                m.path("score").asDouble(), m.path("memory").asText()));
+            }
+            return b.toString().stripTrailing();
+        }
     }
 
     private void printMemories(List<MemoryChange> changes) {

@@ -8,7 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * The two reference systems of DESIGN.md §6, scored with the same metrics as memflow.
+ * The two reference systems of docs/EVALUATION.md, scored with the same metrics as memflow.
  *
  * <ul>
  *   <li>{@code naive-rag}: every raw turn is one chunk ("speaker: text [shares: caption]"),

@@ -32,7 +32,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code eval --locomo FILE --out DIR}: runs the real job on a MiniCluster over a LoCoMo file
  * (every turn, then every question), scores it next to the naive-RAG and full-text baselines with
- * the metrics of DESIGN.md §6, and writes {@code report.json}, {@code report.md} and PNG plots.
+ * the metrics of docs/ARCHITECTURE.md §7, and writes {@code report.json}, {@code report.md} and PNG
+ * plots.
  */
 @Command(
         name = "eval",

@@ -11,7 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Writes {@code report.json} (DESIGN.md §6), {@code report.md} and the PNG plots. */
+/** Writes {@code report.json} (docs/ARCHITECTURE.md §7), {@code report.md} and the PNG plots. */
 final class EvalReport {
     private EvalReport() {}
 

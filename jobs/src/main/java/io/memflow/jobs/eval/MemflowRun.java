@@ -74,7 +74,7 @@ final class MemflowRun {
             conf.set(MemflowOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
             List<String> topics = new ArrayList<>(KafkaEndpoints.inputTopics(conf));
             topics.addAll(KafkaEndpoints.outputTopics(conf));
-            kafka.createTopics(topics, 1, conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES));
+            kafka.createTopics(topics, 1, conf);
 
             try (TopicIo io = new TopicIo(kafka.bootstrapServers())) {
                 progress.start("produce turns+questions", turns.size() + queries.size());

@@ -10,7 +10,8 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The evaluation's metrics, as DESIGN.md §6 defines them (pure functions).
+ * The evaluation's metrics, as docs/ARCHITECTURE.md §7 and docs/EVALUATION.md define them (pure
+ * functions).
  *
  * <ul>
  *   <li>{@link #recall}: share of a question's evidence turn ids covered by the provenance of the

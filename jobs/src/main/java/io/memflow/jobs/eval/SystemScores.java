@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Collects one system's per-question results and turns them into the report fields of DESIGN.md §6.
- * Recall and answer recall average over the scored questions ({@link Locomo.Question#scored});
- * latency covers every question asked.
+ * Collects one system's per-question results and turns them into the report fields of
+ * docs/ARCHITECTURE.md §7. Recall and answer recall average over the scored questions ({@link
+ * Locomo.Question#scored}); latency covers every question asked.
  */
 final class SystemScores {
 

@@ -1,6 +1,7 @@
 package io.memflow.jobs.kafka;
 
 import io.memflow.operators.config.MemflowOptions;
+import io.memflow.operators.longterm.Tombstones;
 import io.memflow.schemas.DeadLetter;
 import io.memflow.schemas.MemoryAnswer;
 import io.memflow.schemas.MemoryChange;
@@ -10,7 +11,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.configuration.ReadableConfig;
@@ -20,6 +23,7 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.common.config.TopicConfig;
 
 /**
  * Builds the job's Kafka source and its three exactly-once sinks from {@code memflow.*} options.
@@ -45,6 +49,32 @@ public final class KafkaEndpoints {
                 conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES),
                 conf.get(MemflowOptions.TOPIC_ANSWERS),
                 conf.get(MemflowOptions.TOPIC_DEAD_LETTERS));
+    }
+
+    /**
+     * The topic configuration memflow expects of its topics (also what {@code broker}, the demo and
+     * the Kubernetes manifests create). Every topic keeps the broker's append time as the record
+     * timestamp, so time-based retention and compaction lag count from arrival. The changelog is
+     * compacted: the newest version of each memory stays, and the tombstone written after a DELETE
+     * removes the key. Answers are a response channel kept briefly ({@code
+     * memflow.topics.answers-retention}); a forgotten user's answers are also tombstoned by key,
+     * which removes them sooner where the topic is compacted.
+     */
+    public static Map<String, String> topicConfig(ReadableConfig conf, String topic) {
+        Map<String, String> c = new HashMap<>();
+        // retention and compaction lag count from arrival: producers stamp records with their
+        // event time, and a backfill dated months ago would otherwise be deleted by the next
+        // retention check before the job read it
+        c.put(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
+        if (topic.equals(conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES))) {
+            c.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        } else if (topic.equals(conf.get(MemflowOptions.TOPIC_ANSWERS))) {
+            c.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+            c.put(
+                    TopicConfig.RETENTION_MS_CONFIG,
+                    Long.toString(conf.get(MemflowOptions.ANSWERS_RETENTION).toMillis()));
+        }
+        return Map.copyOf(c);
     }
 
     /**
@@ -83,8 +113,20 @@ public final class KafkaEndpoints {
                     }
 
                     @Override
+                    public String partitionKey(MemoryChange c) {
+                        // all of a user's memories on one partition, the one its inputs use, so
+                        // a serve replica can own whole users (docs/ARCHITECTURE.md, serve)
+                        return UserPartitioner.userKey(c.getTenantId(), c.getUserId());
+                    }
+
+                    @Override
                     public Long timestamp(MemoryChange c) {
                         return c.getChangeTime().toEpochMilli();
+                    }
+
+                    @Override
+                    public boolean tombstone(MemoryChange c) {
+                        return Tombstones.is(c);
                     }
                 });
     }
@@ -103,6 +145,11 @@ public final class KafkaEndpoints {
                     @Override
                     public Long timestamp(MemoryAnswer a) {
                         return a.getQueryTime().toEpochMilli();
+                    }
+
+                    @Override
+                    public boolean tombstone(MemoryAnswer a) {
+                        return Tombstones.is(a);
                     }
                 });
     }

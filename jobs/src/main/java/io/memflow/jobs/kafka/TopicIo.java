@@ -96,11 +96,36 @@ public final class TopicIo implements AutoCloseable {
 
     private <T extends SpecificRecordBase> List<T> read(
             String topic, Class<T> type, int count, Duration timeout, Duration idle) {
+        List<T> out = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : records(topic, count, timeout, idle)) {
+            if (r.value() == null) {
+                continue; // a tombstone: the key was deleted
+            }
+            try {
+                out.add(WireFormat.decode(r.value(), type));
+            } catch (WireFormatException e) {
+                throw new IllegalStateException(
+                        topic + "@" + r.partition() + ":" + r.offset() + " " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Every committed record of {@code topic} as stored, tombstones (null values) included,
+     * stopping after {@code idle} without a new one.
+     */
+    public List<ConsumerRecord<byte[], byte[]>> readRecords(String topic, Duration idle) {
+        return records(topic, Integer.MAX_VALUE, Duration.ofMinutes(10), idle);
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> records(
+            String topic, int count, Duration timeout, Duration idle) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        List<T> out = new ArrayList<>();
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c =
                 new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> tps = new ArrayList<>();
@@ -111,7 +136,8 @@ public final class TopicIo implements AutoCloseable {
             c.seekToBeginning(tps);
             long deadline = System.nanoTime() + timeout.toNanos();
             long lastRecord = System.nanoTime();
-            while (out.size() < count && System.nanoTime() < deadline) {
+            int decodable = 0;
+            while (decodable < count && System.nanoTime() < deadline) {
                 var records = c.poll(Duration.ofMillis(200));
                 if (records.isEmpty()) {
                     if (idle != null && System.nanoTime() - lastRecord > idle.toNanos()) {
@@ -121,18 +147,9 @@ public final class TopicIo implements AutoCloseable {
                 }
                 lastRecord = System.nanoTime();
                 for (ConsumerRecord<byte[], byte[]> r : records) {
-                    try {
-                        out.add(WireFormat.decode(r.value(), type));
-                    } catch (WireFormatException e) {
-                        throw new IllegalStateException(
-                                topic
-                                        + "@"
-                                        + r.partition()
-                                        + ":"
-                                        + r.offset()
-                                        + " "
-                                        + e.getMessage(),
-                                e);
+                    out.add(r);
+                    if (r.value() != null) {
+                        decodable++;
                     }
                 }
             }

@@ -36,5 +36,8 @@ class DemoITCase {
         // the knowledge update: the Seattle memory is the first one for "where does Maya live"
         String live = text.substring(text.indexOf("Q: Where does Maya live now?"));
         assertThat(live.lines().skip(1).findFirst().orElseThrow()).contains("Seattle");
+        // the same question through serve's HTTP API ranks the same memory first
+        String http = text.substring(text.indexOf("== Search over HTTP (memflow serve) =="));
+        assertThat(http.lines().skip(2).findFirst().orElseThrow()).contains("Seattle");
     }
 }

@@ -57,6 +57,14 @@ public final class MemflowOptions {
     public static final ConfigOption<String> TOPIC_MEMORY_CHANGES = topic("memory-changes");
     public static final ConfigOption<String> TOPIC_ANSWERS = topic("answers");
     public static final ConfigOption<String> TOPIC_DEAD_LETTERS = topic("dead-letters");
+    public static final ConfigOption<Duration> ANSWERS_RETENTION =
+            key("memflow.topics.answers-retention")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(1))
+                    .withDescription(
+                            "retention.ms of the answers topic when memflow creates it (broker,"
+                                    + " demo, run --create-topics): answers are a response"
+                                    + " channel, not a store.");
 
     // --- job
     public static final ConfigOption<Integer> MAX_PARALLELISM =
@@ -71,20 +79,18 @@ public final class MemflowOptions {
             key("memflow.time.out-of-orderness")
                     .durationType()
                     .defaultValue(Duration.ofSeconds(5))
-                    .withDescription("Bounded out-of-orderness of event time.");
+                    .withDescription(
+                            "Bounded out-of-orderness of each user's own event time: an input"
+                                    + " is held until an input of the same user this much newer"
+                                    + " arrives (or the user goes quiet).");
     public static final ConfigOption<Duration> QUIET_RELEASE =
             key("memflow.time.quiet-release")
                     .durationType()
                     .defaultValue(Duration.ofSeconds(1))
                     .withDescription(
-                            "When no input arrived for this long (wall clock), event time"
-                                    + " catches up with the newest input so it is processed"
-                                    + " without waiting for a later one.");
-    public static final ConfigOption<Duration> SOURCE_IDLENESS =
-            key("memflow.time.source-idleness")
-                    .durationType()
-                    .defaultValue(Duration.ofSeconds(10))
-                    .withDescription("A partition silent this long is marked idle.");
+                            "When no input of a user arrived for this long (wall clock), the"
+                                    + " user's clock catches up with their newest input, so it"
+                                    + " is processed without waiting for a later one.");
 
     // --- validation
     public static final ConfigOption<Integer> MAX_TEXT_BYTES =
@@ -159,6 +165,27 @@ public final class MemflowOptions {
                     .defaultValue(5000)
                     .withDescription(
                             "Active memories per user; past it the least retained are archived.");
+    public static final ConfigOption<Duration> RETIRED_RETENTION =
+            key("memflow.long-term.retired-retention")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(30))
+                    .withDescription(
+                            "Event time after which an archived or merged-away memory leaves hot"
+                                    + " state; its history stays on the changelog until a delete.");
+    public static final ConfigOption<Integer> MAX_ENTRIES =
+            key("memflow.long-term.max-entries")
+                    .intType()
+                    .defaultValue(8000)
+                    .withDescription(
+                            "Hot long-term records per user (any status); past it the oldest"
+                                    + " inactive, then the least retained active ones leave.");
+    public static final ConfigOption<MemorySize> MAX_BYTES =
+            key("memflow.long-term.max-bytes")
+                    .memoryType()
+                    .defaultValue(MemorySize.parse("32mb"))
+                    .withDescription(
+                            "Hot long-term bytes per user (text, embedding, ids); enforced like"
+                                    + " max-entries.");
     public static final ConfigOption<Double> MERGE_THRESHOLD =
             key("memflow.long-term.merge-threshold")
                     .doubleType()
@@ -297,9 +324,9 @@ public final class MemflowOptions {
                 TOPIC_MEMORY_CHANGES,
                 TOPIC_ANSWERS,
                 TOPIC_DEAD_LETTERS,
+                ANSWERS_RETENTION,
                 MAX_PARALLELISM,
                 OUT_OF_ORDERNESS,
-                SOURCE_IDLENESS,
                 MAX_TEXT_BYTES,
                 MAX_FUTURE_SKEW,
                 KEEP_RATIO,
@@ -310,6 +337,9 @@ public final class MemflowOptions {
                 TOPIC_THRESHOLD,
                 SLEEP_IDLE_GAP,
                 CAPACITY,
+                RETIRED_RETENTION,
+                MAX_ENTRIES,
+                MAX_BYTES,
                 MERGE_THRESHOLD,
                 RETRIEVAL_K,
                 EMBEDDING_ENABLED,

@@ -1,5 +1,6 @@
 package io.memflow.operators.inference;
 
+import io.memflow.operators.longterm.Tombstones;
 import io.memflow.schemas.ControlType;
 import io.memflow.schemas.MemoryAnswer;
 import io.memflow.schemas.RetrievedMemory;
@@ -24,9 +25,10 @@ import org.apache.flink.util.Collector;
  *
  * <p>Input 1 is the user's observations in event-time order (full text, before sensory compression:
  * the model reads the conversation, not the memory) plus control commands; input 2 is the long-term
- * tier's answers. An answer waits for the watermark to pass its query time, so every utterance
- * before the question is in the episodes whatever the two inputs' relative latency: replays route
- * and answer the same way.
+ * tier's answers. An answer waits until input 1 has passed its query time on the user's own clock
+ * (the newest event time input 1 delivered for the user: the question itself travels on input 1
+ * too), so every utterance before the question is in the episodes whatever the two inputs' relative
+ * latency, and no other user's time is involved: replays route and answer the same way.
  *
  * <p>Episodes are rebuilt lazily, on the first question after new utterances; the set's version is
  * part of the engine's cache key, so a cache of an older set is never used.
@@ -44,6 +46,7 @@ public class EpisodeFunction
 
     private transient ValueState<EpisodeState> episodes;
     private transient ListState<MemoryAnswer> pending;
+    private transient ValueState<Long> clock;
     private transient SharedEngines.Handle engine;
 
     public EpisodeFunction(InferenceSettings settings) {
@@ -56,6 +59,7 @@ public class EpisodeFunction
         stored = getRuntimeContext().getState(MemoryStateDescriptors.inferenceSeen());
         episodes = getRuntimeContext().getState(MemoryStateDescriptors.inferenceEpisodes());
         pending = getRuntimeContext().getListState(MemoryStateDescriptors.inferencePending());
+        clock = getRuntimeContext().getState(MemoryStateDescriptors.inferenceClock());
         engine = SharedEngines.acquire(settings);
     }
 
@@ -84,30 +88,66 @@ public class EpisodeFunction
                         new ArrayList<>(all.subList(Math.max(0, all.size() - max), all.size())));
             }
             stored.update(n);
-        } else if (in.getControl() != null
-                && in.getControl().getType() == ControlType.FORGET_USER) {
-            // answers asked before the forget still get theirs, then nothing of the user is left
-            flush(Long.MAX_VALUE, ctx.getCurrentKey(), out);
-            utterances.clear();
-            stored.clear();
-            episodes.clear();
-            pending.clear();
-            out.collect(
-                    InferenceRequest.newBuilder()
-                            .setKey(ctx.getCurrentKey())
-                            .setCacheKey(cachePrefix(ctx.getCurrentKey()))
-                            .setForget(true)
-                            .build());
+        } else if (in.getControl() != null) {
+            control(in, ctx, out);
+            if (in.getControl().getType() == ControlType.FORGET_USER) {
+                return;
+            }
         }
+        Long seen = clock.value();
+        if (seen == null || in.getEventTime() > seen) {
+            clock.update(in.getEventTime());
+            flush(in.getEventTime(), ctx.getCurrentKey(), out);
+        }
+    }
+
+    /**
+     * FORGET_USER clears the user; the other commands concern memories, which this tier does not
+     * hold (it keeps the user's utterances); a command unknown to this version changes nothing.
+     */
+    private void control(MemoryInput in, Context ctx, Collector<InferenceRequest> out)
+            throws Exception {
+        switch (in.getControl().getType()) {
+            case FORGET_USER -> forget(ctx, out);
+            case CONSOLIDATE_NOW, DELETE_MEMORY -> {
+                // nothing of these in this tier
+            }
+            default -> {
+                // unknown to this version: never clear or change state
+            }
+        }
+    }
+
+    private void forget(Context ctx, Collector<InferenceRequest> out) throws Exception {
+        // answers asked before the forget still get theirs, then nothing of the user is left
+        flush(Long.MAX_VALUE, ctx.getCurrentKey(), out);
+        utterances.clear();
+        stored.clear();
+        episodes.clear();
+        pending.clear();
+        clock.clear();
+        out.collect(
+                InferenceRequest.newBuilder()
+                        .setKey(ctx.getCurrentKey())
+                        .setCacheKey(cachePrefix(ctx.getCurrentKey()))
+                        .setForget(true)
+                        .build());
     }
 
     @Override
     public void processElement2(MemoryAnswer a, Context ctx, Collector<InferenceRequest> out)
             throws Exception {
-        pending.add(a);
-        ctx.timerService().registerEventTimeTimer(a.getQueryTime().toEpochMilli());
+        Long seen = clock.value();
+        if (seen != null && a.getQueryTime().toEpochMilli() <= seen) {
+            out.collect(request(ctx.getCurrentKey(), a));
+        } else {
+            pending.add(a);
+        }
     }
 
+    /**
+     * Only event-time timers of savepoints from the job-wide watermark era, at the end of input.
+     */
     @Override
     public void onTimer(long ts, OnTimerContext ctx, Collector<InferenceRequest> out)
             throws Exception {
@@ -116,9 +156,13 @@ public class EpisodeFunction
 
     /** Sends every pending answer asked at or before {@code upTo}, in arrival order. */
     private void flush(long upTo, String key, Collector<InferenceRequest> out) throws Exception {
+        Iterable<MemoryAnswer> all = pending.get();
+        if (all == null) {
+            return;
+        }
         List<MemoryAnswer> later = new ArrayList<>();
         boolean any = false;
-        for (MemoryAnswer a : pending.get()) {
+        for (MemoryAnswer a : all) {
             if (a.getQueryTime().toEpochMilli() <= upTo) {
                 out.collect(request(key, a));
                 any = true;
@@ -132,10 +176,11 @@ public class EpisodeFunction
     }
 
     private InferenceRequest request(String key, MemoryAnswer a) throws Exception {
-        EpisodeState set = current();
+        EpisodeState set = Tombstones.is(a) ? null : current();
         InferenceRequest.Builder r =
                 InferenceRequest.newBuilder().setKey(key).setAnswer(a).setForget(false);
-        if (set == null || set.getEpisodes().isEmpty()) {
+        if (Tombstones.is(a) || set == null || set.getEpisodes().isEmpty()) {
+            // a tombstone of the user's answers only passes through, in order
             return r.setCacheKey(cachePrefix(key) + "none").setEpisode(null).build();
         }
         EpisodicEngine e = engine.engine();

@@ -1,5 +1,6 @@
 package io.memflow.operators.inference;
 
+import io.memflow.operators.longterm.Tombstones;
 import io.memflow.operators.metrics.MemflowMetrics;
 import io.memflow.schemas.MemoryAnswer;
 import io.memflow.schemas.internal.InferenceRequest;
@@ -63,6 +64,10 @@ public class GenerateFunction extends RichAsyncFunction<InferenceRequest, Memory
 
     @Override
     public void asyncInvoke(InferenceRequest req, ResultFuture<MemoryAnswer> result) {
+        if (!req.getForget() && Tombstones.is(req.getAnswer())) {
+            result.complete(List.of(req.getAnswer()));
+            return;
+        }
         try {
             engine.executor().execute(() -> run(req, result));
         } catch (RejectedExecutionException e) {

@@ -2,6 +2,7 @@ package io.memflow.operators.ingest;
 
 import io.memflow.operators.metrics.MemflowMetrics;
 import io.memflow.schemas.DeadLetter;
+import io.memflow.schemas.MemoryAnswer;
 import io.memflow.schemas.internal.MemoryInput;
 import io.memflow.schemas.internal.RawEvent;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -21,6 +22,10 @@ public class DecodeValidateFunction extends ProcessFunction<RawEvent, MemoryInpu
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
             new OutputTag<>("dead-letters", new AvroTypeInfo<>(DeadLetter.class));
+
+    /** Answers to rejected queries, for the answers topic: every query gets an answer. */
+    public static final OutputTag<MemoryAnswer> ERROR_ANSWERS =
+            new OutputTag<>("error-answers", new AvroTypeInfo<>(MemoryAnswer.class));
 
     private final InputDecoder decoder;
     private transient Counter eventsIn;
@@ -46,6 +51,9 @@ public class DecodeValidateFunction extends ProcessFunction<RawEvent, MemoryInpu
         } else {
             deadLetters.inc();
             ctx.output(DEAD_LETTERS, r.deadLetter());
+            if (r.errorAnswer() != null) {
+                ctx.output(ERROR_ANSWERS, r.errorAnswer());
+            }
         }
     }
 }

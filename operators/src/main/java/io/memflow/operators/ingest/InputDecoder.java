@@ -4,6 +4,7 @@ import io.memflow.schemas.AgentEvent;
 import io.memflow.schemas.ControlCommand;
 import io.memflow.schemas.ConversationTurn;
 import io.memflow.schemas.DeadLetter;
+import io.memflow.schemas.MemoryAnswer;
 import io.memflow.schemas.MemoryQuery;
 import io.memflow.schemas.codec.WireFormat;
 import io.memflow.schemas.codec.WireFormatException;
@@ -23,9 +24,13 @@ import java.util.Locale;
  * dead letter why it can't. Pure logic: no Flink types, so every rule is unit-tested directly.
  *
  * <p>Rules: the value must be single-object Avro of the topic's record type; tenant, user and every
- * id must be non-blank (and tenant/user free of the key separator '|'); text non-blank and at most
- * {@code maxTextBytes} of UTF-8; event time not further than {@code maxFutureSkew} past the wall
- * clock.
+ * id must be non-blank; tenant and user must be made of the id alphabet ({@link #idProblem}); text
+ * non-blank and at most {@code maxTextBytes} of UTF-8; event time not further than {@code
+ * maxFutureSkew} past the wall clock.
+ *
+ * <p>A query that breaks a rule but decodes still gets an answer ({@link Result#errorAnswer}), with
+ * the same reason as its dead letter: the asking agent waits for an answer to its query id, and
+ * would otherwise wait forever.
  */
 public final class InputDecoder implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -34,8 +39,18 @@ public final class InputDecoder implements Serializable {
     public record Topics(String turns, String agentEvents, String queries, String control)
             implements Serializable {}
 
-    /** The outcome: exactly one of the two is set. */
-    public record Result(MemoryInput input, DeadLetter deadLetter) {}
+    /**
+     * The outcome: exactly one of input and dead letter is set; a rejected query that decoded also
+     * has its error answer.
+     */
+    public record Result(MemoryInput input, DeadLetter deadLetter, MemoryAnswer errorAnswer) {
+        public Result(MemoryInput input, DeadLetter deadLetter) {
+            this(input, deadLetter, null);
+        }
+    }
+
+    /** Error code of the answer to a query that was rejected. */
+    public static final String INVALID_QUERY = "INVALID_QUERY";
 
     private final Topics topics;
     private final int maxTextBytes;
@@ -96,6 +111,7 @@ public final class InputDecoder implements Serializable {
                 ControlCommand c = WireFormat.decode(value, ControlCommand.class);
                 checkIds(problems, c.getTenantId(), c.getUserId(), "commandId", c.getCommandId());
                 checkTime(problems, c.getIssuedAt().toEpochMilli(), nowMillis);
+                checkControl(problems, c);
                 input =
                         problems.isEmpty()
                                 ? base(
@@ -109,7 +125,13 @@ public final class InputDecoder implements Serializable {
                 return dead(raw, "INVALID", "topic " + topic + " is not an input of memflow");
             }
             if (!problems.isEmpty()) {
-                return dead(raw, "INVALID", String.join("; ", problems));
+                String reason = String.join("; ", problems);
+                Result dead = dead(raw, "INVALID", reason);
+                if (topic.equals(topics.queries())) {
+                    MemoryQuery q = WireFormat.decode(value, MemoryQuery.class);
+                    return new Result(null, dead.deadLetter(), errorAnswer(q, reason));
+                }
+                return dead;
             }
             return new Result(input, null);
         } catch (WireFormatException e) {
@@ -170,16 +192,81 @@ public final class InputDecoder implements Serializable {
                 .setPending(List.of());
     }
 
+    /** The answer to a query that was rejected: no memories, the reason as error message. */
+    static MemoryAnswer errorAnswer(MemoryQuery q, String reason) {
+        return MemoryAnswer.newBuilder()
+                .setQueryId(q.getQueryId() == null ? "" : q.getQueryId())
+                .setTenantId(q.getTenantId() == null ? "" : q.getTenantId())
+                .setUserId(q.getUserId() == null ? "" : q.getUserId())
+                .setQuestion(q.getText() == null ? "" : q.getText())
+                .setQueryTime(q.getQueryTime())
+                .setMemories(List.of())
+                .setErrorCode(INVALID_QUERY)
+                .setErrorMessage(reason)
+                .build();
+    }
+
     private static void checkIds(
             List<String> problems, String tenant, String user, String idName, String id) {
         checkId(problems, "tenantId", tenant);
         checkId(problems, "userId", user);
         checkId(problems, idName, id);
-        if (tenant != null && tenant.contains("|")) {
-            problems.add("tenantId must not contain '|'");
+        String t = idProblem("tenantId", tenant);
+        if (t != null) {
+            problems.add(t);
         }
-        if (user != null && user.contains("|")) {
-            problems.add("userId must not contain '|'");
+        String u = idProblem("userId", user);
+        if (u != null) {
+            problems.add(u);
+        }
+    }
+
+    /**
+     * The id alphabet of tenant and user ids: any character except '/' and '|' (the separators of
+     * the topic keys {@code tenant/user[/memoryId]} and the state key {@code tenant|user}) and
+     * control characters. With both separators excluded from both parts, no two (tenant, user)
+     * pairs map to one key on any topic or in state; escaping was not chosen because every consumer
+     * of the topics would have to unescape.
+     *
+     * @return what is wrong with {@code value}, or null if it is a valid id (or blank, which is
+     *     reported separately)
+     */
+    public static String idProblem(String name, String value) {
+        if (value == null) {
+            return null;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char ch = value.charAt(i);
+            if (ch == '/' || ch == '|' || Character.isISOControl(ch)) {
+                String shown =
+                        Character.isISOControl(ch)
+                                ? String.format("\\u%04x", (int) ch)
+                                : "'" + ch + "'";
+                return name
+                        + " must not contain "
+                        + shown
+                        + " ('/' and '|' separate tenant and user in keys), was \""
+                        + value
+                        + "\"";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * What each command needs; a command this version does not handle is refused here, so no tier
+     * ever sees it (each tier's switch leaves state alone for it anyway).
+     */
+    private static void checkControl(List<String> problems, ControlCommand c) {
+        switch (c.getType()) {
+            case FORGET_USER, CONSOLIDATE_NOW -> {
+                if (c.getMemoryId() != null) {
+                    problems.add("memoryId is only for DELETE_MEMORY, not " + c.getType());
+                }
+            }
+            case DELETE_MEMORY -> checkId(problems, "memoryId", c.getMemoryId());
+            default ->
+                    problems.add("control type " + c.getType() + " is not handled by this version");
         }
     }
 

@@ -1,8 +1,9 @@
 package io.memflow.operators.longterm;
 
 import io.memflow.operators.metrics.MemflowMetrics;
+import io.memflow.operators.ordering.WallClockTimer;
 import io.memflow.schemas.ChangeType;
-import io.memflow.schemas.ControlType;
+import io.memflow.schemas.ControlCommand;
 import io.memflow.schemas.MemoryAnswer;
 import io.memflow.schemas.MemoryChange;
 import io.memflow.schemas.MemoryRecord;
@@ -19,15 +20,18 @@ import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
  * Keyed shell of the long-term tier: inserts consolidated candidates, runs sleep-time consolidation
- * when the user has been idle for {@code sleepIdleGap} of event time (timer, or the next input
- * after the gap, whichever the stream delivers first: both give the same result), answers queries
- * on the {@link #ANSWERS} side output, and acts on control commands. Main output: the changelog.
+ * as of {@code last activity + sleepIdleGap} (event time) when the user has been idle that long: on
+ * the user's own wall-clock timer ({@link WallClockTimer}), or on the next input after the gap,
+ * whichever comes first (both give the same result, no other user's time moves either), answers
+ * queries on the {@link #ANSWERS} side output, and acts on control commands. Main output: the
+ * changelog.
  */
 public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, MemoryChange> {
     private static final long serialVersionUID = 1L;
@@ -41,6 +45,7 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
 
     private transient MapState<String, MemoryRecord> memories;
     private transient ValueState<LongTermMeta> metaState;
+    private transient WallClockTimer sleepTimer;
     private transient MemoryTable table;
     private transient Map<ChangeType, Counter> changeCounters;
     private transient Counter active;
@@ -49,6 +54,8 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
     private transient Counter runs;
     private transient Counter queries;
     private transient Histogram latency;
+    private transient Histogram userEntries;
+    private transient Histogram userBytes;
 
     public LongTermFunction(LongTermMemory memory, long sleepIdleGapMillis, int defaultK) {
         this.memory = memory;
@@ -60,7 +67,13 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
     public void open(OpenContext ctx) {
         memories = getRuntimeContext().getMapState(MemoryStateDescriptors.longTermMemories());
         metaState = getRuntimeContext().getState(MemoryStateDescriptors.longTermMeta());
-        table = new MapStateTable(memories);
+        sleepTimer =
+                new WallClockTimer(
+                        getRuntimeContext(), MemoryStateDescriptors.LONG_TERM_SLEEP_TIMER);
+        table =
+                new MapStateTable(
+                        memories,
+                        getRuntimeContext().getMapState(MemoryStateDescriptors.longTermRetired()));
         var g = getRuntimeContext().getMetricGroup().addGroup(MemflowMetrics.GROUP);
         changeCounters = new EnumMap<>(ChangeType.class);
         for (ChangeType t : ChangeType.values()) {
@@ -75,6 +88,14 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
                 g.histogram(
                         MemflowMetrics.RETRIEVAL_LATENCY_MS,
                         new DescriptiveStatisticsHistogram(1000));
+        userEntries =
+                g.histogram(
+                        MemflowMetrics.LONG_TERM_USER_ENTRIES,
+                        new DescriptiveStatisticsHistogram(1000));
+        userBytes =
+                g.histogram(
+                        MemflowMetrics.LONG_TERM_USER_BYTES,
+                        new DescriptiveStatisticsHistogram(1000));
     }
 
     @Override
@@ -87,18 +108,18 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
         // a user idle for the gap sleeps before anything newer is applied, as the timer would do
         if (meta.getDirtySinceConsolidation()
                 && in.getEventTime() >= meta.getLastActivityTime() + sleepIdleGapMillis) {
-            ctx.timerService().deleteEventTimeTimer(sleepTimer(meta));
+            sleepTimer.cancel(ctx.timerService());
             sleep(meta, meta.getLastActivityTime() + sleepIdleGapMillis, out);
         }
         if (!in.getCandidates().isEmpty()) {
             if (meta.getDirtySinceConsolidation()) {
-                ctx.timerService().deleteEventTimeTimer(sleepTimer(meta));
+                sleepTimer.cancel(ctx.timerService());
             }
             emit(memory.insert(table, meta, in.getCandidates()), out);
             if (meta.getDirtySinceConsolidation()) {
-                ctx.timerService().registerEventTimeTimer(sleepTimer(meta));
+                sleepTimer.schedule(ctx.timerService(), sleepIdleGapMillis);
             }
-            metaState.update(meta);
+            update(meta);
         } else if (in.getQuery() != null) {
             long start = System.nanoTime();
             MemoryAnswer a = memory.answer(table, in.getQuery(), in.getPending(), defaultK);
@@ -110,15 +131,55 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
                 metaState.update(meta);
             }
         } else if (in.getControl() != null) {
-            if (meta.getDirtySinceConsolidation()) {
-                ctx.timerService().deleteEventTimeTimer(sleepTimer(meta));
-            }
-            if (in.getControl().getType() == ControlType.CONSOLIDATE_NOW) {
+            control(in, meta, ctx, out);
+        }
+    }
+
+    /**
+     * One branch per command; a command this version does not know passes without touching state
+     * (the decoder dead-letters it before it gets here).
+     */
+    private void control(
+            MemoryInput in, LongTermMeta meta, Context ctx, Collector<MemoryChange> out)
+            throws Exception {
+        ControlCommand c = in.getControl();
+        switch (c.getType()) {
+            case CONSOLIDATE_NOW -> {
+                if (meta.getDirtySinceConsolidation()) {
+                    sleepTimer.cancel(ctx.timerService());
+                }
                 sleep(meta, in.getEventTime(), out);
-                metaState.update(meta);
-            } else if (in.getControl().getType() == ControlType.FORGET_USER) {
-                emit(memory.forget(table, in.getEventTime()), out);
+                update(meta);
+            }
+            case FORGET_USER -> {
+                if (meta.getDirtySinceConsolidation()) {
+                    sleepTimer.cancel(ctx.timerService());
+                }
+                emit(memory.forget(table, c.getTenantId(), c.getUserId(), in.getEventTime()), out);
                 metaState.clear();
+                ctx.output(
+                        ANSWERS,
+                        Tombstones.answersOf(c.getTenantId(), c.getUserId(), in.getEventTime()));
+            }
+            case DELETE_MEMORY -> {
+                List<MemoryChange> deleted =
+                        memory.delete(
+                                table,
+                                c.getTenantId(),
+                                c.getUserId(),
+                                c.getMemoryId(),
+                                in.getEventTime());
+                emit(deleted, out);
+                if (!deleted.isEmpty()) {
+                    // answers that used the memory carry its text
+                    ctx.output(
+                            ANSWERS,
+                            Tombstones.answersOf(
+                                    c.getTenantId(), c.getUserId(), in.getEventTime()));
+                }
+            }
+            default -> {
+                // unknown to this version: never clear or change state
             }
         }
     }
@@ -127,11 +188,23 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<MemoryChange> out)
             throws Exception {
         LongTermMeta meta = metaState.value();
-        if (meta == null || !meta.getDirtySinceConsolidation() || sleepTimer(meta) != timestamp) {
+        // event-time timers are left only by savepoints of the job-wide watermark era
+        boolean due =
+                ctx.timeDomain() == TimeDomain.EVENT_TIME
+                        ? meta != null && sleepDeadline(meta) == timestamp
+                        : sleepTimer.fired(timestamp);
+        if (meta == null || !meta.getDirtySinceConsolidation() || !due) {
             return;
         }
-        sleep(meta, timestamp, out);
+        // the run happens as of the event-time deadline, whatever the wall clock says
+        sleep(meta, sleepDeadline(meta), out);
+        update(meta);
+    }
+
+    private void update(LongTermMeta meta) throws Exception {
         metaState.update(meta);
+        userEntries.update(meta.getHotEntries());
+        userBytes.update(meta.getHotBytes());
     }
 
     private void sleep(LongTermMeta meta, long time, Collector<MemoryChange> out) throws Exception {
@@ -139,12 +212,16 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
         emit(memory.sleep(table, meta, time), out);
     }
 
-    private long sleepTimer(LongTermMeta meta) {
+    private long sleepDeadline(LongTermMeta meta) {
         return meta.getLastActivityTime() + sleepIdleGapMillis;
     }
 
     private void emit(List<MemoryChange> changes, Collector<MemoryChange> out) {
         for (MemoryChange c : changes) {
+            if (Tombstones.is(c)) {
+                out.collect(c);
+                continue;
+            }
             changeCounters.get(c.getType()).inc();
             switch (c.getType()) {
                 case ADD -> active.inc();
@@ -162,8 +239,8 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
                     }
                 }
                 default -> {
-                    // UPDATE keeps the status; DELETE comes with FORGET_USER, whose
-                    // memories were counted by status already (left as they were)
+                    // UPDATE keeps the status; a DELETE carries ids only (no status to count
+                    // down from), so the status counters stay as they were
                 }
             }
             out.collect(c);

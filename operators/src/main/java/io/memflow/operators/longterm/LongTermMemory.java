@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -36,11 +37,33 @@ public final class LongTermMemory implements Serializable {
     private final int capacity;
     private final double mergeThreshold;
     private final Retriever retriever;
+    private final Bounds bounds;
+
+    /**
+     * How much of a user stays in hot state. Archived and merged-away records leave it after {@code
+     * retiredRetentionMillis} of event time; past {@code maxEntries} records or {@code maxBytes}
+     * (by {@link #sizeOf}) the oldest inactive records leave first, then the least retained active
+     * ones are archived and leave. Retrieval reads only ACTIVE and SUPERSEDED records, so retiring
+     * archived and merged ones never changes an answer.
+     */
+    public record Bounds(int maxEntries, long maxBytes, long retiredRetentionMillis)
+            implements Serializable {
+        public static final Bounds DEFAULT =
+                new Bounds(8000, 32L << 20, java.time.Duration.ofDays(30).toMillis());
+    }
+
+    /** What a user holds in hot state once the bounds are enforced: for metrics. */
+    public record Size(int entries, long bytes) {}
 
     public LongTermMemory(int capacity, double mergeThreshold, Retriever retriever) {
+        this(capacity, mergeThreshold, retriever, Bounds.DEFAULT);
+    }
+
+    public LongTermMemory(int capacity, double mergeThreshold, Retriever retriever, Bounds bounds) {
         this.capacity = capacity;
         this.mergeThreshold = mergeThreshold;
         this.retriever = retriever;
+        this.bounds = bounds;
     }
 
     public static LongTermMeta emptyMeta() {
@@ -68,7 +91,24 @@ public final class LongTermMemory implements Serializable {
                             List.of(),
                             "new memory"));
         }
+        // a scan of the user's records only when the insert crosses a bound; sleep scans anyway
+        for (MemoryChange c : changes) {
+            meta.setHotEntries(meta.getHotEntries() + 1);
+            meta.setHotBytes(meta.getHotBytes() + sizeOf(c.getRecord()));
+        }
+        if (meta.getHotEntries() > bounds.maxEntries() || meta.getHotBytes() > bounds.maxBytes()) {
+            enforce(table, meta, meta.getLastActivityTime(), changes);
+        }
         return changes;
+    }
+
+    private void enforce(MemoryTable table, LongTermMeta meta, long now, List<MemoryChange> changes)
+            throws Exception {
+        int before = changes.size();
+        Size size = bound(table, now, changes);
+        meta.setActiveCount(meta.getActiveCount() - (changes.size() - before));
+        meta.setHotEntries(size.entries());
+        meta.setHotBytes(size.bytes());
     }
 
     /**
@@ -89,6 +129,7 @@ public final class LongTermMemory implements Serializable {
             }
         }
         meta.setActiveCount(active);
+        enforce(table, meta, now, changes);
         meta.setDirtySinceConsolidation(false);
         meta.setLastConsolidationTime(now);
         meta.setConsolidationRuns(meta.getConsolidationRuns() + 1);
@@ -198,6 +239,7 @@ public final class LongTermMemory implements Serializable {
         bump(older);
         table.put(older);
         newer.setStatus(MemoryStatus.MERGED);
+        newer.setMergedInto(older.getMemoryId());
         bump(newer);
         table.put(newer);
         return List.of(
@@ -268,24 +310,184 @@ public final class LongTermMemory implements Serializable {
         return Math.exp(-days / Math.max(r.getStrength(), 1e-6));
     }
 
-    /** FORGET_USER: a DELETE for every memory, then nothing is left. */
-    public List<MemoryChange> forget(MemoryTable table, long now) throws Exception {
-        List<MemoryChange> changes = new ArrayList<>();
+    /**
+     * FORGET_USER: a DELETE (ids only) and a tombstone for every memory the user ever had, hot or
+     * retired, in memoryId order; then nothing of the user is left.
+     */
+    public List<MemoryChange> forget(MemoryTable table, String tenantId, String userId, long now)
+            throws Exception {
+        java.util.TreeMap<String, Integer> versions = new java.util.TreeMap<>();
+        for (Map.Entry<String, MemoryTable.Retired> e : table.retired().entrySet()) {
+            versions.put(e.getKey(), e.getValue().version());
+        }
         for (MemoryRecord r : table.all()) {
-            if (r.getStatus() == MemoryStatus.DELETED) {
+            versions.put(r.getMemoryId(), r.getVersion());
+        }
+        List<MemoryChange> changes = new ArrayList<>();
+        table.clear();
+        for (Map.Entry<String, Integer> e : versions.entrySet()) {
+            deleted(changes, tenantId, userId, e.getKey(), e.getValue(), now, "forget-user");
+        }
+        return changes;
+    }
+
+    /**
+     * DELETE_MEMORY: the memory {@code memoryId} and every memory merged into it (transitively:
+     * their words or provenance live on in it), hot or retired, each as a DELETE (ids only) and a
+     * tombstone. Nothing for an id the user does not have.
+     */
+    public List<MemoryChange> delete(
+            MemoryTable table, String tenantId, String userId, String memoryId, long now)
+            throws Exception {
+        List<MemoryRecord> hot = table.all();
+        Map<String, MemoryTable.Retired> retired = table.retired();
+        java.util.TreeMap<String, Integer> doomed = new java.util.TreeMap<>();
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(List.of(memoryId));
+        while (!todo.isEmpty()) {
+            String id = todo.poll();
+            MemoryRecord r = table.get(id);
+            Integer version =
+                    r != null
+                            ? Integer.valueOf(r.getVersion())
+                            : retired.containsKey(id) ? retired.get(id).version() : null;
+            if (version == null || doomed.containsKey(id)) {
                 continue;
             }
-            MemoryRecord tomb =
-                    MemoryRecord.newBuilder(r)
-                            .setText("")
-                            .setEmbedding(null)
-                            .setStatus(MemoryStatus.DELETED)
-                            .setVersion(r.getVersion() + 1)
-                            .build();
-            changes.add(change(tomb, ChangeType.DELETE, now, List.of(), "forget-user"));
+            doomed.put(id, version);
+            for (MemoryRecord m : hot) {
+                if (id.equals(m.getMergedInto())) {
+                    todo.add(m.getMemoryId());
+                }
+            }
+            for (Map.Entry<String, MemoryTable.Retired> e : retired.entrySet()) {
+                if (id.equals(e.getValue().mergedInto())) {
+                    todo.add(e.getKey());
+                }
+            }
         }
-        table.clear();
+        List<MemoryChange> changes = new ArrayList<>();
+        for (Map.Entry<String, Integer> e : doomed.entrySet()) {
+            table.delete(e.getKey());
+            deleted(changes, tenantId, userId, e.getKey(), e.getValue(), now, "delete-memory");
+        }
         return changes;
+    }
+
+    /** A DELETE that carries ids only, then the tombstone of its key. */
+    private static void deleted(
+            List<MemoryChange> out,
+            String tenantId,
+            String userId,
+            String memoryId,
+            int lastVersion,
+            long now,
+            String reason) {
+        Instant t = Instant.ofEpochMilli(now);
+        MemoryRecord ids =
+                MemoryRecord.newBuilder()
+                        .setMemoryId(memoryId)
+                        .setTenantId(tenantId)
+                        .setUserId(userId)
+                        .setText("")
+                        .setEventTime(t)
+                        .setValidFrom(t)
+                        .setSourceTurnIds(List.of())
+                        .setLastAccessTime(t)
+                        .setVersion(lastVersion + 1)
+                        .setStatus(MemoryStatus.DELETED)
+                        .build();
+        MemoryChange delete = change(ids, ChangeType.DELETE, now, List.of(), reason);
+        out.add(delete);
+        out.add(Tombstones.after(delete));
+    }
+
+    /**
+     * Keeps the user's hot state within {@link Bounds}: retires archived and merged records older
+     * than the retention, then, while over the entry or byte bound, retires the oldest inactive
+     * records and finally archives (an ARCHIVE change each) and retires the least retained active
+     * ones. Returns the size left.
+     */
+    public Size bound(MemoryTable table, long now, List<MemoryChange> changes) throws Exception {
+        List<MemoryRecord> inactive = new ArrayList<>();
+        List<MemoryRecord> active = new ArrayList<>();
+        long bytes = 0;
+        for (MemoryRecord r : table.all()) {
+            boolean retiredKind =
+                    r.getStatus() == MemoryStatus.ARCHIVED || r.getStatus() == MemoryStatus.MERGED;
+            if (retiredKind && now - lastTouched(r) >= bounds.retiredRetentionMillis()) {
+                table.retire(r);
+                continue;
+            }
+            bytes += sizeOf(r);
+            (r.getStatus() == MemoryStatus.ACTIVE ? active : inactive).add(r);
+        }
+        int entries = inactive.size() + active.size();
+        inactive.sort(
+                Comparator.comparingLong(LongTermMemory::lastTouched)
+                        .thenComparing(MemoryRecord::getMemoryId));
+        int i = 0;
+        while ((entries > bounds.maxEntries() || bytes > bounds.maxBytes())
+                && i < inactive.size()) {
+            MemoryRecord r = inactive.get(i++);
+            table.retire(r);
+            entries--;
+            bytes -= sizeOf(r);
+        }
+        if (entries > bounds.maxEntries() || bytes > bounds.maxBytes()) {
+            active.sort(
+                    Comparator.comparingDouble((MemoryRecord r) -> retention(r, now))
+                            .thenComparing(MemoryRecord::getMemoryId));
+            for (MemoryRecord r : active) {
+                if (entries <= bounds.maxEntries() && bytes <= bounds.maxBytes()) {
+                    break;
+                }
+                r.setStatus(MemoryStatus.ARCHIVED);
+                bump(r);
+                changes.add(
+                        change(
+                                r,
+                                ChangeType.ARCHIVE,
+                                now,
+                                List.of(),
+                                "past the per-user bound of "
+                                        + bounds.maxEntries()
+                                        + " entries / "
+                                        + bounds.maxBytes()
+                                        + " bytes"));
+                table.retire(r);
+                entries--;
+                bytes -= sizeOf(r);
+            }
+        }
+        return new Size(entries, bytes);
+    }
+
+    /** Event time a record last changed or was used. */
+    static long lastTouched(MemoryRecord r) {
+        long t = Math.max(r.getLastAccessTime().toEpochMilli(), r.getEventTime().toEpochMilli());
+        return r.getValidTo() == null ? t : Math.max(t, r.getValidTo().toEpochMilli());
+    }
+
+    /**
+     * Approximate bytes of a hot record: its strings as UTF-16 upper bound, the embedding and a
+     * fixed overhead for the numeric fields. Deterministic, so bounds hold identically on replay.
+     */
+    public static long sizeOf(MemoryRecord r) {
+        long n = 64L + r.getText().length() * 2L + r.getMemoryId().length() * 2L;
+        for (String t : r.getSourceTurnIds()) {
+            n += t.length() * 2L;
+        }
+        for (String s :
+                new String[] {
+                    r.getSpeaker(),
+                    r.getSubject(),
+                    r.getSessionId(),
+                    r.getSegmentId(),
+                    r.getTopicId()
+                }) {
+            n += s == null ? 0 : s.length() * 2L;
+        }
+        return n + (r.getEmbedding() == null ? 0 : r.getEmbedding().remaining());
     }
 
     /** Answers a query from stored and still-buffered memory, and reinforces what it used. */

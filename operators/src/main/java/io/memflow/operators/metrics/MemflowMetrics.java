@@ -27,6 +27,9 @@ public final class MemflowMetrics {
     public static final String MEMORIES_SUPERSEDED = "memoriesSuperseded";
     public static final String MEMORIES_ARCHIVED = "memoriesArchived";
     public static final String CONSOLIDATION_RUNS = "consolidationRuns";
+    // long-term tier: hot state of one user after the bounds (histograms over users)
+    public static final String LONG_TERM_USER_ENTRIES = "longTermUserEntries";
+    public static final String LONG_TERM_USER_BYTES = "longTermUserBytes";
 
     /** Prefix of the per-type change counters: changesADD, changesUPDATE, ... */
     public static final String CHANGES_PREFIX = "changes";
@@ -64,6 +67,8 @@ public final class MemflowMetrics {
                                 MEMORIES_SUPERSEDED,
                                 MEMORIES_ARCHIVED,
                                 CONSOLIDATION_RUNS,
+                                LONG_TERM_USER_ENTRIES,
+                                LONG_TERM_USER_BYTES,
                                 QUERIES_ANSWERED,
                                 RETRIEVAL_LATENCY_MS,
                                 KV_BYTES_IN_USE,

@@ -1,7 +1,6 @@
 package io.memflow.operators.sensory;
 
 import io.memflow.operators.metrics.MemflowMetrics;
-import io.memflow.schemas.ControlType;
 import io.memflow.schemas.internal.MemoryInput;
 import io.memflow.schemas.internal.SensoryState;
 import io.memflow.state.MemoryStateDescriptors;
@@ -81,8 +80,16 @@ public class SensoryFunction extends KeyedProcessFunction<String, MemoryInput, M
             out.collect(MemoryInput.newBuilder(in).setObservation(d.kept()).build());
             return;
         }
-        if (in.getControl() != null && in.getControl().getType() == ControlType.FORGET_USER) {
-            state.clear();
+        if (in.getControl() != null) {
+            switch (in.getControl().getType()) {
+                case FORGET_USER -> state.clear();
+                case CONSOLIDATE_NOW, DELETE_MEMORY -> {
+                    // the ring only guards against near-duplicates; nothing to flush or delete
+                }
+                default -> {
+                    // unknown to this version: never clear or change state
+                }
+            }
         }
         out.collect(in);
     }

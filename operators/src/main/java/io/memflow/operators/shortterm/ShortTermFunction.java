@@ -1,7 +1,7 @@
 package io.memflow.operators.shortterm;
 
 import io.memflow.operators.metrics.MemflowMetrics;
-import io.memflow.schemas.ControlType;
+import io.memflow.operators.ordering.WallClockTimer;
 import io.memflow.schemas.internal.MemoryInput;
 import io.memflow.schemas.internal.SegmentBatch;
 import io.memflow.schemas.internal.ShortTermState;
@@ -10,20 +10,22 @@ import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
  * Keyed shell of the short-term tier. Buffers observations with {@link ShortTermBuffer}, emits
- * flushed batches, keeps one event-time timer per user at {@code last event + idle gap}, attaches
- * the buffered observations to queries, and acts on CONSOLIDATE_NOW (flush) and FORGET_USER
- * (clear).
+ * flushed batches, keeps one wall-clock timer per user ({@link WallClockTimer}) that flushes the
+ * buffer as of {@code last event + idle gap} once the user has been silent that long, attaches the
+ * buffered observations to queries, and acts on CONSOLIDATE_NOW (flush) and FORGET_USER (clear).
  */
 public class ShortTermFunction extends KeyedProcessFunction<String, MemoryInput, MemoryInput> {
     private static final long serialVersionUID = 1L;
 
     private final ShortTermBuffer buffer;
     private transient ValueState<ShortTermState> state;
+    private transient WallClockTimer idle;
     private transient Counter segmentsClosed;
     private transient Counter batchesFlushed;
 
@@ -34,6 +36,9 @@ public class ShortTermFunction extends KeyedProcessFunction<String, MemoryInput,
     @Override
     public void open(OpenContext ctx) {
         state = getRuntimeContext().getState(MemoryStateDescriptors.shortTerm());
+        idle =
+                new WallClockTimer(
+                        getRuntimeContext(), MemoryStateDescriptors.SHORT_TERM_IDLE_TIMER);
         var g = getRuntimeContext().getMetricGroup().addGroup(MemflowMetrics.GROUP);
         segmentsClosed = g.counter(MemflowMetrics.SEGMENTS_CLOSED);
         batchesFlushed = g.counter(MemflowMetrics.BATCHES_FLUSHED);
@@ -45,7 +50,7 @@ public class ShortTermFunction extends KeyedProcessFunction<String, MemoryInput,
         ShortTermState s = state.value();
         // a user silent for the idle gap is flushed before anything newer, as the timer would
         if (s != null && !ShortTermBuffer.isEmpty(s) && in.getEventTime() >= idleTimer(s)) {
-            ctx.timerService().deleteEventTimeTimer(idleTimer(s));
+            idle.cancel(ctx.timerService());
             SegmentBatch idle = buffer.flush(in.getKey(), s, idleTimer(s), "idle");
             if (idle != null) {
                 emit(in, idle, out);
@@ -57,7 +62,7 @@ public class ShortTermFunction extends KeyedProcessFunction<String, MemoryInput,
             if (s == null) {
                 s = ShortTermBuffer.emptyState();
             } else if (!ShortTermBuffer.isEmpty(s)) {
-                ctx.timerService().deleteEventTimeTimer(idleTimer(s));
+                idle.cancel(ctx.timerService());
             }
             List<SegmentBatch> batches = buffer.add(in.getKey(), s, in.getObservation());
             for (SegmentBatch b : batches) {
@@ -67,7 +72,7 @@ public class ShortTermFunction extends KeyedProcessFunction<String, MemoryInput,
                 state.clear();
             } else {
                 state.update(s);
-                ctx.timerService().registerEventTimeTimer(idleTimer(s));
+                idle.schedule(ctx.timerService(), buffer.idleGapMillis());
             }
             return;
         }
@@ -76,14 +81,26 @@ public class ShortTermFunction extends KeyedProcessFunction<String, MemoryInput,
             return;
         }
         if (in.getControl() != null && s != null) {
-            ctx.timerService().deleteEventTimeTimer(idleTimer(s));
-            if (in.getControl().getType() == ControlType.CONSOLIDATE_NOW) {
-                SegmentBatch b = buffer.flush(in.getKey(), s, in.getEventTime(), "command");
-                if (b != null) {
-                    emit(in, b, out);
+            switch (in.getControl().getType()) {
+                case CONSOLIDATE_NOW -> {
+                    idle.cancel(ctx.timerService());
+                    SegmentBatch b = buffer.flush(in.getKey(), s, in.getEventTime(), "command");
+                    if (b != null) {
+                        emit(in, b, out);
+                    }
+                    state.clear();
+                }
+                case FORGET_USER -> {
+                    idle.cancel(ctx.timerService());
+                    state.clear();
+                }
+                case DELETE_MEMORY -> {
+                    // the buffer holds turns, not memories: nothing here to delete
+                }
+                default -> {
+                    // unknown to this version: never clear or change state
                 }
             }
-            state.clear();
         }
         out.collect(in);
     }
@@ -92,11 +109,18 @@ public class ShortTermFunction extends KeyedProcessFunction<String, MemoryInput,
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<MemoryInput> out)
             throws Exception {
         ShortTermState s = state.value();
-        if (s == null || idleTimer(s) != timestamp) {
+        // event-time timers are left only by savepoints of the job-wide watermark era
+        boolean due =
+                ctx.timeDomain() == TimeDomain.EVENT_TIME
+                        ? s != null && idleTimer(s) == timestamp
+                        : idle.fired(timestamp);
+        if (s == null || !due) {
             return;
         }
+        // the batch is cut as of the event-time deadline, whatever the wall clock says
+        long deadline = idleTimer(s);
         String key = ctx.getCurrentKey();
-        SegmentBatch b = buffer.flush(key, s, timestamp, "idle");
+        SegmentBatch b = buffer.flush(key, s, deadline, "idle");
         state.clear();
         if (b != null) {
             int bar = key.indexOf('|');
@@ -105,7 +129,7 @@ public class ShortTermFunction extends KeyedProcessFunction<String, MemoryInput,
                             .setKey(key)
                             .setTenantId(key.substring(0, bar))
                             .setUserId(key.substring(bar + 1))
-                            .setEventTime(timestamp)
+                            .setEventTime(deadline)
                             .build();
             emit(carrier, b, out);
         }

@@ -10,6 +10,7 @@ import io.memflow.operators.TestingEmbedder;
 import io.memflow.operators.consolidate.ExtractiveConsolidator;
 import io.memflow.operators.longterm.LongTermFunction;
 import io.memflow.operators.longterm.LongTermMemory;
+import io.memflow.operators.longterm.Tombstones;
 import io.memflow.operators.ordering.EventOrderFunction;
 import io.memflow.operators.retrieval.Retriever;
 import io.memflow.operators.sensory.HeuristicTokenScorer;
@@ -30,6 +31,7 @@ import io.memflow.schemas.internal.MemoryInput;
 import io.memflow.schemas.internal.Observation;
 import io.memflow.schemas.internal.Segment;
 import io.memflow.schemas.internal.SegmentBatch;
+import io.memflow.state.MemoryStateDescriptors;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,6 +39,8 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -147,6 +151,7 @@ class TierHarnessTest {
         OperatorSubtaskState snapshot;
         try (var h = harness(new ShortTermFunction(buffer))) {
             h.open();
+            h.setProcessingTime(0);
             h.processElement(input(a), a.getEventTime());
             h.processElement(query("2024-03-04T10:05:00Z", "where?"), a.getEventTime() + 1);
             // the query carries the buffered turn; nothing is flushed yet
@@ -158,15 +163,19 @@ class TierHarnessTest {
                                     assertThat(q.getPending())
                                             .extracting(Observation::getId)
                                             .containsExactly("d1"));
-            assertThat(h.numEventTimeTimers()).isEqualTo(1);
-            assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+            assertThat(h.numProcessingTimeTimers()).isEqualTo(1);
+            // the buffer and its timer's firing time
+            assertThat(h.numKeyedStateEntries()).isEqualTo(2);
             snapshot = h.snapshot(1, 2);
         }
         try (var h = harness(new ShortTermFunction(buffer))) {
             h.initializeState(snapshot);
             h.open();
-            assertThat(h.numEventTimeTimers()).isEqualTo(1);
-            h.processWatermark(a.getEventTime() + HOUR / 2);
+            assertThat(h.numProcessingTimeTimers()).isEqualTo(1);
+            // the watermark no longer fires it: the user's own silence on the wall clock does
+            h.processWatermark(a.getEventTime() + HOUR);
+            assertThat(values(h.getOutput(), MemoryInput.class)).isEmpty();
+            h.setProcessingTime(HOUR / 2);
             List<MemoryInput> out = values(h.getOutput(), MemoryInput.class);
             assertThat(out)
                     .singleElement()
@@ -178,7 +187,7 @@ class TierHarnessTest {
                                         .containsExactly("d1");
                             });
             assertThat(h.numKeyedStateEntries()).isZero();
-            assertThat(h.numEventTimeTimers()).isZero();
+            assertThat(h.numProcessingTimeTimers()).isZero();
         }
     }
 
@@ -191,12 +200,13 @@ class TierHarnessTest {
         OperatorSubtaskState snapshot;
         try (var h = harness(new ShortTermFunction(buffer))) {
             h.open();
+            h.setProcessingTime(0);
             for (Observation o : run.subList(0, 4)) {
                 h.processElement(input(o), o.getEventTime());
             }
             assertThat(values(h.getOutput(), MemoryInput.class)).isEmpty();
-            assertThat(h.numKeyedStateEntries()).isEqualTo(1);
-            assertThat(h.numEventTimeTimers()).isEqualTo(1);
+            assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+            assertThat(h.numProcessingTimeTimers()).isEqualTo(1);
             snapshot = h.snapshot(1, 2);
         }
         try (var h = harness(new ShortTermFunction(buffer))) {
@@ -206,7 +216,7 @@ class TierHarnessTest {
                 h.processElement(input(o), o.getEventTime());
             }
             // the idle timer closes the run; the cut falls between the dog and the job
-            h.processWatermark(run.get(5).getEventTime() + HOUR / 2);
+            h.setProcessingTime(HOUR / 2);
             assertThat(values(h.getOutput(), MemoryInput.class))
                     .singleElement()
                     .satisfies(
@@ -220,7 +230,7 @@ class TierHarnessTest {
                                         .containsExactly("d4", "d5", "d6");
                             });
             assertThat(h.numKeyedStateEntries()).isZero();
-            assertThat(h.numEventTimeTimers()).isZero();
+            assertThat(h.numProcessingTimeTimers()).isZero();
         }
     }
 
@@ -231,6 +241,7 @@ class TierHarnessTest {
         OperatorSubtaskState snapshot;
         try (var h = harness(new LongTermFunction(memory, 2 * HOUR, 10))) {
             h.open();
+            h.setProcessingTime(0);
             h.processElement(
                     candidates(
                             consolidator,
@@ -249,17 +260,21 @@ class TierHarnessTest {
             assertThat(values(h.getOutput(), MemoryChange.class))
                     .extracting(MemoryChange::getType)
                     .containsExactly(ChangeType.ADD, ChangeType.ADD);
-            assertThat(h.numEventTimeTimers()).isEqualTo(1);
+            assertThat(h.numProcessingTimeTimers()).isEqualTo(1);
             snapshot = h.snapshot(1, 3);
         }
         try (var h = harness(new LongTermFunction(memory, 2 * HOUR, 10))) {
             h.initializeState(snapshot);
             h.open();
-            h.processWatermark(Instant.parse("2024-03-25T12:00:00Z").toEpochMilli());
-            assertThat(values(h.getOutput(), MemoryChange.class))
+            h.setProcessingTime(2 * HOUR);
+            List<MemoryChange> slept = values(h.getOutput(), MemoryChange.class);
+            assertThat(slept)
                     .extracting(MemoryChange::getType)
                     .containsExactly(ChangeType.SUPERSEDE);
-            assertThat(h.numEventTimeTimers()).isZero();
+            // as of the event-time deadline, not the wall clock that fired it
+            assertThat(slept.get(0).getChangeTime())
+                    .isEqualTo(Instant.parse("2024-03-25T12:00:00Z"));
+            assertThat(h.numProcessingTimeTimers()).isZero();
             h.processElement(query("2024-03-26T00:00:00Z", "Where does Ann live?"), 4);
             List<MemoryAnswer> answers = new ArrayList<>();
             h.getSideOutput(LongTermFunction.ANSWERS).forEach(r -> answers.add(r.getValue()));
@@ -270,27 +285,168 @@ class TierHarnessTest {
                                     assertThat(a.getMemories().get(0).getSourceTurnIds())
                                             .containsExactly("d2"));
             h.processElement(control("2024-03-27T00:00:00Z", ControlType.FORGET_USER), 5);
-            assertThat(values(h.getOutput(), MemoryChange.class))
-                    .filteredOn(c -> c.getType() == ChangeType.DELETE)
-                    .hasSize(2);
+            List<MemoryChange> deletes =
+                    values(h.getOutput(), MemoryChange.class).stream()
+                            .filter(c -> c.getType() == ChangeType.DELETE)
+                            .toList();
+            // a DELETE with ids only, then the tombstone of the key, for each memory
+            assertThat(deletes).hasSize(4);
+            for (int i = 0; i < 4; i += 2) {
+                assertThat(Tombstones.is(deletes.get(i))).isFalse();
+                assertThat(deletes.get(i).getRecord().getText()).isEmpty();
+                assertThat(deletes.get(i).getRecord().getSourceTurnIds()).isEmpty();
+                assertThat(Tombstones.is(deletes.get(i + 1))).isTrue();
+                assertThat(deletes.get(i + 1).getMemoryId())
+                        .isEqualTo(deletes.get(i).getMemoryId());
+            }
+            List<MemoryAnswer> after = new ArrayList<>();
+            h.getSideOutput(LongTermFunction.ANSWERS).forEach(r -> after.add(r.getValue()));
+            assertThat(after).hasSize(2).last().matches(Tombstones::is);
             assertThat(h.numKeyedStateEntries()).isZero();
         }
     }
 
+    /**
+     * 10,000 turns of one user, consolidated every 50 turns, with a capacity of 40 active memories
+     * and a bound of 100 hot records: the hot state never holds more than the bound, and every
+     * answer is the one a run without a bound gives (only archived and merged records left).
+     */
+    @Test
+    void longTermStateStaysBoundedOverTenThousandTurns() throws Exception {
+        ExtractiveConsolidator consolidator = new ExtractiveConsolidator();
+        LongTermMemory bounded =
+                new LongTermMemory(
+                        40, 0.9, new Retriever(), new LongTermMemory.Bounds(100, 1L << 20, HOUR));
+        LongTermMemory unbounded =
+                new LongTermMemory(
+                        40,
+                        0.9,
+                        new Retriever(),
+                        new LongTermMemory.Bounds(
+                                Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE));
+        String[] things = {"kayak", "violin", "lamp", "tent", "bike", "camera", "rug", "clock"};
+        String[] places = {"Lisbon", "Oslo", "Kyoto", "Quito", "Accra", "Perth", "Lima"};
+        long start = Instant.parse("2024-01-01T00:00:00Z").toEpochMilli();
+        int maxHot = 0;
+        int answersCompared = 0;
+        try (var b = harness(new LongTermFunction(bounded, 1000 * HOUR, 5));
+                var u = harness(new LongTermFunction(unbounded, 1000 * HOUR, 5))) {
+            b.open();
+            u.open();
+            for (int i = 0; i < 10_000; i++) {
+                long t = start + i * 60_000L;
+                String at = Instant.ofEpochMilli(t).toString();
+                MemoryInput in =
+                        candidates(
+                                consolidator,
+                                obs(
+                                        "d" + i,
+                                        "s" + (i / 200),
+                                        at,
+                                        "Ann",
+                                        "I bought a "
+                                                + things[i % things.length]
+                                                + " number "
+                                                + i
+                                                + " in "
+                                                + places[i % places.length]
+                                                + "."));
+                b.processElement(in, t);
+                u.processElement(in, t);
+                if (i % 50 == 49) {
+                    MemoryInput c = control(at, ControlType.CONSOLIDATE_NOW);
+                    b.processElement(c, t);
+                    u.processElement(c, t);
+                    maxHot = Math.max(maxHot, hotRecords(b));
+                }
+                if (i % 1000 == 999) {
+                    MemoryInput q =
+                            query(
+                                    Instant.ofEpochMilli(t + 1).toString(),
+                                    "Where did Ann buy the "
+                                            + things[i % things.length]
+                                            + " number "
+                                            + i
+                                            + "?");
+                    b.processElement(q, t + 1);
+                    u.processElement(q, t + 1);
+                    answersCompared++;
+                }
+                maxHot = Math.max(maxHot, i % 97 == 0 ? hotRecords(b) : 0);
+            }
+            assertThat(maxHot).isPositive().isLessThanOrEqualTo(100);
+            assertThat(hotRecords(u)).isGreaterThan(1000);
+            List<MemoryAnswer> bAnswers = new ArrayList<>();
+            List<MemoryAnswer> uAnswers = new ArrayList<>();
+            b.getSideOutput(LongTermFunction.ANSWERS).forEach(r -> bAnswers.add(r.getValue()));
+            u.getSideOutput(LongTermFunction.ANSWERS).forEach(r -> uAnswers.add(r.getValue()));
+            assertThat(bAnswers).hasSize(answersCompared);
+            assertThat(bAnswers.get(0).getMemories()).isNotEmpty();
+            assertThat(bAnswers).isEqualTo(uAnswers);
+        }
+    }
+
+    /** Hot long-term records of the test user, read from the harness's keyed state. */
+    private static int hotRecords(KeyedOneInputStreamOperatorTestHarness<String, MemoryInput, ?> h)
+            throws Exception {
+        var backend = h.getOperator().getKeyedStateBackend();
+        backend.setCurrentKey(TestData.KEY);
+        int n = 0;
+        for (var ignored :
+                backend.getPartitionedState(
+                                VoidNamespace.INSTANCE,
+                                VoidNamespaceSerializer.INSTANCE,
+                                MemoryStateDescriptors.longTermMemories())
+                        .keys()) {
+            n++;
+        }
+        return n;
+    }
+
     @Test
     void eventOrderReleasesInputsSortedByEventTime() throws Exception {
-        try (var h = harness(new EventOrderFunction())) {
+        try (var h = harness(new EventOrderFunction(5_000, 1_000))) {
             h.open();
+            h.setProcessingTime(0);
             MemoryInput late = query("2024-03-04T10:05:00Z", "where?");
             MemoryInput early =
                     input(obs("d1", "s1", "2024-03-04T10:00:00Z", "Ann", "I live in Boston."));
+            MemoryInput between =
+                    input(obs("d2", "s1", "2024-03-04T10:04:58Z", "Ann", "Near the river."));
             h.processElement(late, late.getEventTime());
-            h.processElement(early, early.getEventTime());
+            h.processElement(between, between.getEventTime());
             assertThat(values(h.getOutput(), MemoryInput.class)).isEmpty();
-            assertThat(h.numEventTimeTimers()).isEqualTo(2);
-            h.processWatermark(late.getEventTime());
-            assertThat(values(h.getOutput(), MemoryInput.class)).containsExactly(early, late);
-            assertThat(h.numKeyedStateEntries()).isZero();
+            // behind the user's clock (the question minus 5 s): late, passed on at once, and
+            // still ahead of the held question
+            h.processElement(early, early.getEventTime());
+            assertThat(values(h.getOutput(), MemoryInput.class)).containsExactly(early);
+            // one quiet-release timer per user, and one for the end of a bounded input
+            assertThat(h.numProcessingTimeTimers()).isEqualTo(1);
+            assertThat(h.numEventTimeTimers()).isEqualTo(1);
+            h.setProcessingTime(1_000);
+            assertThat(values(h.getOutput(), MemoryInput.class))
+                    .containsExactly(early, between, late);
+            assertThat(h.numProcessingTimeTimers()).isZero();
+            assertThat(h.numEventTimeTimers()).isZero();
+            // the user's clock is all that is left
+            assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void eventOrderReleasesEverythingAtTheEndOfABoundedInput() throws Exception {
+        try (var h = harness(new EventOrderFunction(Long.MAX_VALUE / 4, Long.MAX_VALUE / 4))) {
+            h.open();
+            h.setProcessingTime(0);
+            MemoryInput q = query("2024-03-04T10:05:00Z", "where?");
+            MemoryInput o =
+                    input(obs("d1", "s1", "2024-03-04T10:00:00Z", "Ann", "I live in Boston."));
+            h.processElement(q, 1);
+            h.processElement(o, 2);
+            h.setProcessingTime(Long.MAX_VALUE / 8);
+            assertThat(values(h.getOutput(), MemoryInput.class)).isEmpty();
+            h.processWatermark(Long.MAX_VALUE);
+            assertThat(values(h.getOutput(), MemoryInput.class)).containsExactly(o, q);
         }
     }
 

@@ -63,6 +63,21 @@ class EpisodeFunctionHarnessTest {
                 .build();
     }
 
+    /** A question as input 1 sees it: in the user's event-time order, after their utterances. */
+    static MemoryInput question(String time) {
+        long t = Instant.parse(time).toEpochMilli();
+        return envelope(t)
+                .setQuery(
+                        io.memflow.schemas.MemoryQuery.newBuilder()
+                                .setQueryId("q-" + t)
+                                .setTenantId(TestData.TENANT)
+                                .setUserId(TestData.USER)
+                                .setText("?")
+                                .setQueryTime(Instant.ofEpochMilli(t))
+                                .build())
+                .build();
+    }
+
     static MemoryAnswer answer(String id, String time, String question) {
         Instant t = Instant.parse(time);
         return MemoryAnswer.newBuilder()
@@ -120,24 +135,27 @@ class EpisodeFunctionHarnessTest {
     }
 
     @Test
-    void answersWaitForTheWatermarkAndEpisodesSurviveRestore() throws Exception {
+    void answersWaitForTheirQuestionOnTheUsersOwnClockAndEpisodesSurviveRestore() throws Exception {
         OperatorSubtaskState snapshot;
         String cacheKey;
         try (var h = harness()) {
             h.open();
             talk(h);
-            // utterance list and the seen counter; no episodes until a question needs them
-            assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+            // utterance list, the seen counter and the user's clock; no episodes until a question
+            // needs them
+            assertThat(h.numKeyedStateEntries()).isEqualTo(3);
             assertThat(requests(h)).isEmpty();
 
             long asked = Instant.parse("2024-03-05T09:00:00Z").toEpochMilli();
             h.processElement2(
                     new StreamRecord<>(
                             answer("q1", "2024-03-05T09:00:00Z", "What does Pepper like?"), asked));
-            assertThat(h.numEventTimeTimers()).isEqualTo(1);
-            assertThat(requests(h)).as("held until the watermark passes the query").isEmpty();
-
+            assertThat(requests(h)).as("held until input 1 passes the question").isEmpty();
+            // the job-wide watermark no longer releases it
             h.processBothWatermarks(new org.apache.flink.streaming.api.watermark.Watermark(asked));
+            assertThat(requests(h)).isEmpty();
+            // the question itself, in order on input 1, does
+            h.processElement1(new StreamRecord<>(question("2024-03-05T09:00:00Z"), asked));
             List<InferenceRequest> out = requests(h);
             assertThat(out).hasSize(1);
             InferenceRequest r = out.get(0);
@@ -146,21 +164,21 @@ class EpisodeFunctionHarnessTest {
             assertThat(r.getEpisode()).isNotNull();
             assertThat(r.getEpisode().getContextTokens()).isNotEmpty();
             assertThat(r.getCacheKey()).startsWith(TestData.KEY + "#1#");
-            assertThat(h.numEventTimeTimers()).isZero();
-            // + the episode set; the pending answer is gone
-            assertThat(h.numKeyedStateEntries()).isEqualTo(3);
+            // + the episode set and the user's clock; the pending answer is gone
+            assertThat(h.numKeyedStateEntries()).isEqualTo(4);
             cacheKey = r.getCacheKey();
             snapshot = h.snapshot(1, 2);
         }
         try (var h = harness()) {
             h.initializeState(snapshot);
             h.open();
-            assertThat(h.numKeyedStateEntries()).isEqualTo(3);
+            assertThat(h.numKeyedStateEntries()).isEqualTo(4);
             long asked = Instant.parse("2024-03-06T09:00:00Z").toEpochMilli();
+            // input 1 passed the question before its answer came: released at once
+            h.processElement1(new StreamRecord<>(question("2024-03-06T09:00:00Z"), asked));
             h.processElement2(
                     new StreamRecord<>(
                             answer("q2", "2024-03-06T09:00:00Z", "What does Pepper like?"), asked));
-            h.processBothWatermarks(new org.apache.flink.streaming.api.watermark.Watermark(asked));
             // no new utterance: the restored episode set is used as is, same cache key
             assertThat(requests(h))
                     .singleElement()
@@ -175,7 +193,7 @@ class EpisodeFunctionHarnessTest {
             h.processElement2(
                     new StreamRecord<>(
                             answer("q3", "2024-03-06T11:00:00Z", "Did Pepper swim?"), later));
-            h.processBothWatermarks(new org.apache.flink.streaming.api.watermark.Watermark(later));
+            h.processElement1(new StreamRecord<>(question("2024-03-06T11:00:00Z"), later));
             assertThat(requests(h).get(1).getCacheKey()).startsWith(TestData.KEY + "#2#");
 
             h.processElement1(new StreamRecord<>(forget("2024-03-06T12:00:00Z"), later + 1));

@@ -144,9 +144,107 @@ class LongTermMemoryTest {
         assertThat(survivor.getSourceTurnIds()).containsExactly("d1", "d9");
 
         List<MemoryChange> forget =
-                memory.forget(table, Instant.parse("2024-03-11T00:00:00Z").toEpochMilli());
-        assertThat(forget).hasSize(2).allMatch(c -> c.getType() == ChangeType.DELETE);
+                memory.forget(
+                        table,
+                        TestData.TENANT,
+                        TestData.USER,
+                        Instant.parse("2024-03-11T00:00:00Z").toEpochMilli());
+        assertThat(forget).hasSize(4).allMatch(c -> c.getType() == ChangeType.DELETE);
+        assertThat(forget).filteredOn(Tombstones::is).hasSize(2);
         assertThat(table.all()).isEmpty();
+        assertThat(table.retired()).isEmpty();
+    }
+
+    @Test
+    void deleteMemoryTakesWhatWasMergedIntoItAndLeavesTheRest() throws Exception {
+        memory.insert(
+                table,
+                meta,
+                batch(
+                        obs("d1", "s1", "2024-03-04T10:00:00Z", "Ann", "I am allergic to peanuts."),
+                        obs(
+                                "d2",
+                                "s1",
+                                "2024-03-04T10:01:00Z",
+                                "Ann",
+                                "My dog is called Pepper.")));
+        memory.sleep(table, meta, Instant.parse("2024-03-05T00:00:00Z").toEpochMilli());
+        memory.insert(
+                table,
+                meta,
+                batch(obs("d9", "s2", "2024-03-10T10:00:00Z", "Ann", "I am allergic to peanuts!")));
+        memory.sleep(table, meta, Instant.parse("2024-03-10T12:00:00Z").toEpochMilli());
+        String peanuts = ExtractiveConsolidator.memoryId(TestData.TENANT, TestData.USER, "d1");
+        String repeat = ExtractiveConsolidator.memoryId(TestData.TENANT, TestData.USER, "d9");
+        String dog = ExtractiveConsolidator.memoryId(TestData.TENANT, TestData.USER, "d2");
+        assertThat(table.get(repeat).getMergedInto()).isEqualTo(peanuts);
+        int peanutsVersion = table.get(peanuts).getVersion();
+
+        List<MemoryChange> deleted =
+                memory.delete(
+                        table,
+                        TestData.TENANT,
+                        TestData.USER,
+                        peanuts,
+                        Instant.parse("2024-03-12T00:00:00Z").toEpochMilli());
+
+        assertThat(deleted)
+                .extracting(MemoryChange::getMemoryId)
+                .containsExactlyInAnyOrder(peanuts, peanuts, repeat, repeat);
+        for (MemoryChange c : deleted) {
+            MemoryRecord r = c.getRecord();
+            assertThat(r.getText()).isEmpty();
+            assertThat(r.getSpeaker()).isNull();
+            assertThat(r.getSubject()).isNull();
+            assertThat(r.getSourceTurnIds()).isEmpty();
+            assertThat(r.getEmbedding()).isNull();
+            assertThat(r.getStatus()).isEqualTo(MemoryStatus.DELETED);
+        }
+        assertThat(deleted.get(0).getVersion()).isEqualTo(peanutsVersion + 1);
+        assertThat(table.all()).extracting(MemoryRecord::getMemoryId).containsExactly(dog);
+        assertThat(
+                        memory.delete(
+                                table,
+                                TestData.TENANT,
+                                TestData.USER,
+                                "no-such-memory",
+                                Instant.parse("2024-03-12T00:00:00Z").toEpochMilli()))
+                .isEmpty();
+    }
+
+    @Test
+    void retiredRecordsLeaveHotStateButAreStillDeletedByForget() throws Exception {
+        LongTermMemory small =
+                new LongTermMemory(
+                        1,
+                        0.9,
+                        new Retriever(),
+                        new LongTermMemory.Bounds(100, 1L << 20, 5 * 86_400_000L));
+        small.insert(
+                table,
+                meta,
+                batch(obs("d1", "s1", "2024-01-01T10:00:00Z", "Ann", "I play chess on Sundays.")));
+        small.insert(
+                table,
+                meta,
+                batch(obs("d2", "s1", "2024-01-02T10:00:00Z", "Ann", "I collect stamps.")));
+        small.sleep(table, meta, Instant.parse("2024-01-03T00:00:00Z").toEpochMilli());
+        assertThat(table.all()).hasSize(2); // one archived, still inside the retention
+        small.sleep(table, meta, Instant.parse("2024-01-10T00:00:00Z").toEpochMilli());
+        assertThat(table.all()).hasSize(1);
+        assertThat(table.retired()).hasSize(1);
+        assertThat(meta.getHotEntries()).isEqualTo(1);
+        assertThat(meta.getHotBytes()).isEqualTo(LongTermMemory.sizeOf(table.all().get(0)));
+
+        List<MemoryChange> forget =
+                small.forget(
+                        table,
+                        TestData.TENANT,
+                        TestData.USER,
+                        Instant.parse("2024-01-11T00:00:00Z").toEpochMilli());
+        assertThat(forget).filteredOn(c -> !Tombstones.is(c)).hasSize(2);
+        assertThat(forget).filteredOn(Tombstones::is).hasSize(2);
+        assertThat(table.retired()).isEmpty();
     }
 
     @Test

@@ -8,14 +8,19 @@ import io.memflow.schemas.MemoryAnswer;
 import io.memflow.schemas.MemoryChange;
 import io.memflow.schemas.MemoryQuery;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.message.BadHeaderException;
+import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.MissingSchemaException;
+import org.apache.avro.message.SchemaStore;
 import org.apache.avro.specific.SpecificRecordBase;
 
 /**
@@ -37,15 +42,14 @@ public final class WireFormat {
                     MemoryAnswer.class,
                     DeadLetter.class);
 
-    private static final Map<Class<?>, Function<ByteBuffer, ?>> DECODERS =
-            Map.of(
-                    ConversationTurn.class, b -> call(() -> ConversationTurn.fromByteBuffer(b)),
-                    AgentEvent.class, b -> call(() -> AgentEvent.fromByteBuffer(b)),
-                    MemoryQuery.class, b -> call(() -> MemoryQuery.fromByteBuffer(b)),
-                    ControlCommand.class, b -> call(() -> ControlCommand.fromByteBuffer(b)),
-                    MemoryChange.class, b -> call(() -> MemoryChange.fromByteBuffer(b)),
-                    MemoryAnswer.class, b -> call(() -> MemoryAnswer.fromByteBuffer(b)),
-                    DeadLetter.class, b -> call(() -> DeadLetter.fromByteBuffer(b)));
+    /**
+     * Every released version of every topic schema, so a record written by an older producer (with
+     * an older schema's fingerprint) is resolved into the current classes. The frozen copies in
+     * {@code schema-history/<Record>/vN.avsc} are never edited; a schema change adds a version.
+     */
+    public static final String HISTORY = "/schema-history/";
+
+    private static final Map<Class<?>, BinaryMessageDecoder<?>> DECODERS = decoders();
 
     private WireFormat() {}
 
@@ -72,14 +76,13 @@ public final class WireFormat {
         if (bytes == null || bytes.length == 0) {
             throw new WireFormatException(WireFormatException.Kind.UNDECODABLE, "empty value");
         }
-        Function<ByteBuffer, ?> decoder = DECODERS.get(type);
+        BinaryMessageDecoder<?> decoder = DECODERS.get(type);
         if (decoder == null) {
             throw new IllegalArgumentException("not a memflow topic type: " + type);
         }
         try {
-            return (T) decoder.apply(ByteBuffer.wrap(bytes));
-        } catch (DecodeFailure f) {
-            Throwable c = f.getCause();
+            return (T) decoder.decode(ByteBuffer.wrap(bytes));
+        } catch (IOException | RuntimeException c) {
             if (c instanceof MissingSchemaException) {
                 String other = describeFingerprint(bytes);
                 throw new WireFormatException(
@@ -126,21 +129,39 @@ public final class WireFormat {
         }
     }
 
-    private interface IoCall<T> {
-        T get() throws IOException;
-    }
-
-    private static <T> T call(IoCall<T> c) {
-        try {
-            return c.get();
-        } catch (IOException | RuntimeException e) {
-            throw new DecodeFailure(e);
+    /** The released versions of {@code type}'s schema, oldest first (v1, v2, ...). */
+    public static List<Schema> history(Class<? extends SpecificRecordBase> type) {
+        List<Schema> out = new ArrayList<>();
+        for (int v = 1; ; v++) {
+            String path = HISTORY + type.getSimpleName() + "/v" + v + ".avsc";
+            try (InputStream in = WireFormat.class.getResourceAsStream(path)) {
+                if (in == null) {
+                    return out;
+                }
+                out.add(new Schema.Parser().parse(in));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + path, e);
+            }
         }
     }
 
-    private static final class DecodeFailure extends RuntimeException {
-        DecodeFailure(Throwable cause) {
-            super(cause);
+    private static Map<Class<?>, BinaryMessageDecoder<?>> decoders() {
+        Map<Class<?>, BinaryMessageDecoder<?>> m = new HashMap<>();
+        for (Class<? extends SpecificRecordBase> t : TOPIC_TYPES) {
+            // one store per type: a record of another type stays a WRONG_SCHEMA, not a failed
+            // resolution
+            SchemaStore.Cache store = new SchemaStore.Cache();
+            history(t).forEach(store::addSchema);
+            try {
+                m.put(
+                        t,
+                        (BinaryMessageDecoder<?>)
+                                t.getMethod("createDecoder", SchemaStore.class)
+                                        .invoke(null, store));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(t + " is not a generated Avro record", e);
+            }
         }
+        return Map.copyOf(m);
     }
 }

@@ -1,0 +1,321 @@
+package io.memflow.operators.retrieval;
+
+import io.memflow.operators.text.MemoryText;
+import io.memflow.operators.text.Text;
+import io.memflow.schemas.MemoryRecord;
+import io.memflow.schemas.MemoryStatus;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import javax.annotation.Nullable;
+
+/**
+ * One user's rankable memories (ACTIVE and SUPERSEDED) prepared for {@link Retriever}: each text
+ * tokenised once into term counts and BM25 postings, each stored int8 embedding kept as bytes, side
+ * by side in one array, for an exact integer dot product without dequantising ({@link
+ * io.memflow.operators.embedding.Int8Dot}). {@code serve} keeps one per user and updates it as
+ * changes arrive, so a search costs a lookup of the question's terms plus one pass over the
+ * vectors; the job builds a throwaway one per query ({@link Retriever#retrieve(String, long, List,
+ * List, int)}), so both rank through the same code.
+ *
+ * <p>Thread-safety: any number of readers ({@link Retriever#retrieve(String, long, MemoryIndex,
+ * int)}) and one writer ({@link #put}, {@link #remove}) under a read-write lock. Entries live in
+ * slots that are reused after a removal; the ranking never depends on slot order (ties are broken
+ * by memory id).
+ */
+public final class MemoryIndex {
+    /** A memory prepared for ranking. */
+    static final class Entry {
+        final MemoryRecord record;
+        final String id;
+        final long eventTime;
+        final String[] terms; // distinct terms of the dated text
+        final int[] tf; // count of terms[i]
+        final int length; // all terms, repeats included
+        @Nullable byte[] int8; // stored embedding until the index copies it into its vectors
+        final float scale;
+        boolean hasVector; // its int8 embedding sits in the index's vectors at slot * dimension
+
+        Entry(MemoryRecord r) {
+            this.record = r;
+            this.id = r.getMemoryId();
+            this.eventTime = r.getEventTime().toEpochMilli();
+            List<String> all = Text.terms(MemoryText.dated(r));
+            Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+            for (String t : all) {
+                counts.merge(t, 1, Integer::sum);
+            }
+            this.terms = new String[counts.size()];
+            this.tf = new int[counts.size()];
+            int i = 0;
+            for (var e : counts.entrySet()) {
+                terms[i] = e.getKey();
+                tf[i++] = e.getValue();
+            }
+            this.length = all.size();
+            ByteBuffer b = r.getEmbedding();
+            if (b != null && r.getEmbeddingScale() > 0) {
+                ByteBuffer d = b.duplicate();
+                this.int8 = new byte[d.remaining()];
+                d.get(int8);
+                this.scale = r.getEmbeddingScale();
+            } else {
+                this.int8 = null;
+                this.scale = 0;
+            }
+        }
+    }
+
+    /** The slots holding memories whose text contains a term, with the term's count in each. */
+    static final class Postings {
+        int[] slots = new int[4];
+        int[] tf = new int[4];
+        int size;
+
+        void add(int slot, int count) {
+            if (size == slots.length) {
+                slots = Arrays.copyOf(slots, size * 2);
+                tf = Arrays.copyOf(tf, size * 2);
+            }
+            slots[size] = slot;
+            tf[size++] = count;
+        }
+
+        void remove(int slot) {
+            for (int i = size - 1; i >= 0; i--) {
+                if (slots[i] == slot) {
+                    size--;
+                    slots[i] = slots[size];
+                    tf[i] = tf[size];
+                    return;
+                }
+            }
+        }
+    }
+
+    final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    Entry[] slots = new Entry[8];
+
+    /**
+     * Every stored int8 embedding, one after the other by slot ({@code dimension} bytes each), so
+     * the dense pass reads memory in order; {@code scales[slot]} maps the bytes back to floats.
+     */
+    byte[] vectors = new byte[0];
+
+    float[] scales = new float[8];
+    int dimension; // of the first embedding seen; others are embedded per query like missing ones
+
+    private int used; // slots[0, used) have been handed out
+    private int[] free = new int[8];
+    private int freeCount;
+    private final Map<String, Integer> slotOf = new HashMap<>();
+    final Map<String, Postings> postings = new HashMap<>();
+    private long totalLength;
+
+    /**
+     * For each subject, the slot of its ACTIVE memory with the newest validFrom; rebuilt lazily.
+     */
+    @Nullable private volatile Map<String, Integer> activeBySubject;
+
+    /** By slot, the entry's position in memory-id order (ties in a ranking); rebuilt lazily. */
+    @Nullable private volatile int[] idOrder;
+
+    /** Adds or replaces a memory; one that is no longer ACTIVE or SUPERSEDED is removed. */
+    public void put(MemoryRecord r) {
+        boolean rankable =
+                r.getStatus() == MemoryStatus.ACTIVE || r.getStatus() == MemoryStatus.SUPERSEDED;
+        Entry e = rankable ? new Entry(r) : null; // tokenise outside the lock
+        lock.writeLock().lock();
+        try {
+            removeLocked(r.getMemoryId());
+            if (e != null) {
+                addLocked(e);
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    public void remove(String memoryId) {
+        lock.writeLock().lock();
+        try {
+            removeLocked(memoryId);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void addLocked(Entry e) {
+        int slot;
+        if (freeCount > 0) {
+            slot = free[--freeCount];
+        } else {
+            if (used == slots.length) {
+                slots = Arrays.copyOf(slots, used * 2);
+                scales = Arrays.copyOf(scales, used * 2);
+            }
+            slot = used++;
+        }
+        slots[slot] = e;
+        if (e.int8 != null && (dimension == 0 || e.int8.length == dimension)) {
+            dimension = e.int8.length;
+            if (vectors.length < slots.length * dimension) {
+                vectors = Arrays.copyOf(vectors, slots.length * dimension);
+            }
+            System.arraycopy(e.int8, 0, vectors, slot * dimension, dimension);
+            scales[slot] = e.scale;
+            e.hasVector = true;
+            e.int8 = null;
+        }
+        slotOf.put(e.id, slot);
+        for (int i = 0; i < e.terms.length; i++) {
+            postings.computeIfAbsent(e.terms[i], t -> new Postings()).add(slot, e.tf[i]);
+        }
+        totalLength += e.length;
+        activeBySubject = null;
+        idOrder = null;
+    }
+
+    private void removeLocked(String memoryId) {
+        Integer slot = slotOf.remove(memoryId);
+        if (slot == null) {
+            return;
+        }
+        Entry e = slots[slot];
+        scales[slot] = 0;
+        for (String t : e.terms) {
+            Postings p = postings.get(t);
+            p.remove(slot);
+            if (p.size == 0) {
+                postings.remove(t);
+            }
+        }
+        totalLength -= e.length;
+        slots[slot] = null;
+        if (freeCount == free.length) {
+            free = Arrays.copyOf(free, freeCount * 2);
+        }
+        free[freeCount++] = slot;
+        activeBySubject = null;
+        idOrder = null;
+    }
+
+    /** Memories in the index. */
+    public int size() {
+        lock.readLock().lock();
+        try {
+            return slotOf.size();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Slots handed out so far: every live entry is below this (read under the lock). */
+    int capacity() {
+        return used;
+    }
+
+    int count() {
+        return slotOf.size();
+    }
+
+    long totalLength() {
+        return totalLength;
+    }
+
+    /** Called under the read lock; a racing rebuild by two readers computes the same map. */
+    Map<String, Integer> activeBySubject() {
+        Map<String, Integer> m = activeBySubject;
+        if (m != null) {
+            return m;
+        }
+        m = new HashMap<>();
+        for (int i = 0; i < used; i++) {
+            Entry e = slots[i];
+            if (e == null
+                    || e.record.getSubject() == null
+                    || e.record.getStatus() != MemoryStatus.ACTIVE) {
+                continue;
+            }
+            Integer other = m.get(e.record.getSubject());
+            if (other == null || newerActive(e, slots[other])) {
+                m.put(e.record.getSubject(), i);
+            }
+        }
+        activeBySubject = m;
+        return m;
+    }
+
+    /** Called under the read lock; a racing rebuild by two readers computes the same array. */
+    int[] idOrder() {
+        int[] order = idOrder;
+        if (order != null) {
+            return order;
+        }
+        Integer[] live = new Integer[slotOf.size()];
+        int n = 0;
+        for (int i = 0; i < used; i++) {
+            if (slots[i] != null) {
+                live[n++] = i;
+            }
+        }
+        Arrays.sort(live, 0, n, (a, b) -> slots[a].id.compareTo(slots[b].id));
+        order = new int[used];
+        for (int p = 0; p < n; p++) {
+            order[live[p]] = p;
+        }
+        idOrder = order;
+        return order;
+    }
+
+    /**
+     * The later validFrom wins; equal ones by memory id, so the answer does not depend on slots.
+     */
+    private static boolean newerActive(Entry a, Entry b) {
+        int c = a.record.getValidFrom().compareTo(b.record.getValidFrom());
+        return c != 0 ? c > 0 : a.id.compareTo(b.id) < 0;
+    }
+
+    /**
+     * Estimated heap bytes of the index beyond the records themselves (term arrays, counts,
+     * embedding copies, postings); {@code bench-serve} reports it per memory.
+     */
+    public long extraBytes() {
+        lock.readLock().lock();
+        try {
+            long b = 16L * slots.length + 64L * slotOf.size() + vectors.length + 4L * scales.length;
+            for (int i = 0; i < used; i++) {
+                Entry e = slots[i];
+                if (e != null) {
+                    b += 48 + 16 + 8L * e.terms.length + 16 + 4L * e.tf.length;
+                }
+            }
+            for (var p : postings.entrySet()) {
+                b += 48 + 40 + 2L * p.getKey().length() + 32 + 8L * p.getValue().slots.length;
+            }
+            return b;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The records in the index (any order). */
+    public List<MemoryRecord> records() {
+        lock.readLock().lock();
+        try {
+            List<MemoryRecord> out = new ArrayList<>(slotOf.size());
+            for (int i = 0; i < used; i++) {
+                if (slots[i] != null) {
+                    out.add(slots[i].record);
+                }
+            }
+            return out;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+}
