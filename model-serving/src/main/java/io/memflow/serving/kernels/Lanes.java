@@ -11,15 +11,15 @@ import jdk.incubator.vector.VectorSpecies;
  * The Vector API species the vector kernels use.
  *
  * <p>Float-only kernels (F32 weights, activations) use the preferred species capped at 256 bits
- * ({@link #F}). Why the cap: on JDK 17 with AVX-512, C2 failed to intrinsify the 512-bit
- * {@code intoArray} of the attention mix ({@code VectorSupport::store failed to inline
- * (intrinsic)} under {@code -XX:+PrintIntrinsics}); the accumulators were then boxed and the mix
- * took half of the decode time (JFR, docs/BENCHMARKS.md issue 15). With 256 bits it took 2 %. AMD
- * Zen 4 runs 512-bit instructions as two 256-bit halves anyway, and decode is bound by memory, so
- * the cap costs nothing measurable; it also makes AVX2 and AVX-512 hosts run the same code. Kernels
- * that widen bytes or shorts to floats use at most 256-bit floats ({@link #QF}) with byte/short/int
- * species of the same lane count ({@link #QB}, {@link #QS}, {@link #QI}), so a load of QL quantized
- * values widens lane for lane into one float vector.
+ * ({@link #F}). Why the cap: on JDK 17 with AVX-512, C2 failed to intrinsify the 512-bit {@code
+ * intoArray} of the attention mix ({@code VectorSupport::store failed to inline (intrinsic)} under
+ * {@code -XX:+PrintIntrinsics}); the accumulators were then boxed and the mix took half of the
+ * decode time (JFR, docs/BENCHMARKS.md issue 15). With 256 bits it took 2 %. AMD Zen 4 runs 512-bit
+ * instructions as two 256-bit halves anyway, and decode is bound by memory, so the cap costs
+ * nothing measurable; it also makes AVX2 and AVX-512 hosts run the same code. Kernels that widen
+ * bytes or shorts to floats use at most 256-bit floats ({@link #QF}) with byte/short/int species of
+ * the same lane count ({@link #QB}, {@link #QS}, {@link #QI}), so a load of QL quantized values
+ * widens lane for lane into one float vector.
  */
 public final class Lanes {
     /** Preferred float species for float-only kernels, at most 256 bits (see above). */

@@ -50,8 +50,8 @@ public final class Q8Activations {
      * {@link #values()} widened to 16 bits, element for element. Why: the Vector API kernels
      * multiply in 16-bit lanes, and widening bytes to shorts inside a kernel needs a shape-changing
      * cast, which on JDK 17 compiles to vector instructions or to a slow Java fallback depending on
-     * type profiles shared by the whole JVM (docs/BENCHMARKS.md, issue 15). Widening once per
-     * input vector here costs a few hundred stores; the kernels then only load shorts.
+     * type profiles shared by the whole JVM (docs/BENCHMARKS.md, issue 15). Widening once per input
+     * vector here costs a few hundred stores; the kernels then only load shorts.
      */
     public short[] wide() {
         return wide;

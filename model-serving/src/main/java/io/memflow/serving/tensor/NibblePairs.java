@@ -10,8 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The heap layout and integer dot of the 4-bit formats (Q4_0, and Q4_K's 32-element sub-blocks):
  * 32-element blocks of nibbles, with a weight value of {@code scale[b] * n - offMul * off[b]}
- * (Q4_0: {@code d * (n - 8)}, so scale = off = d and offMul = 8; Q4_K: scale = d * sc, off = dmin
- * * m, offMul = 1).
+ * (Q4_0: {@code d * (n - 8)}, so scale = off = d and offMul = 8; Q4_K: scale = d * sc, off = dmin *
+ * m, offMul = 1).
  *
  * <p>Layout: blocks are stored in pairs, 16 shorts per pair. Short j of the pair (2p, 2p + 1) holds
  * four nibbles, low to high: element j and j + 16 of block 2p, then element j and j + 16 of block
@@ -74,7 +74,13 @@ final class NibblePairs {
 
     /** One block in integers: sum(n * xq) and sum(xq) exactly, then the two scales. */
     private static float block(
-            short[] pairs, float[] scale, float[] off, float offMul, int b, Q8Activations x, int xb) {
+            short[] pairs,
+            float[] scale,
+            float[] off,
+            float offMul,
+            int b,
+            Q8Activations x,
+            int xb) {
         byte[] xq = x.values();
         int dot = 0; // |dot| <= 32 * 15 * 127
         int xsum = 0;
@@ -91,9 +97,9 @@ final class NibblePairs {
      * nibble groups by shift and mask, each group multiplied exactly in 16 bits by 16 activations
      * (widened once, {@link Q8Activations#wide()}), two groups added per block (|sum| &lt;= 2 * 15
      * * 127), adjacent 16-bit lanes summed into 8 int lanes, converted, and fused with the block's
-     * scales into one accumulator per block of the pair. The offset term {@code off * sum(x)}
-     * comes from the activation block sums, one scalar multiply-add per block. A first block at an
-     * odd index, or a last one without partner, runs the scalar block.
+     * scales into one accumulator per block of the pair. The offset term {@code off * sum(x)} comes
+     * from the activation block sums, one scalar multiply-add per block. A first block at an odd
+     * index, or a last one without partner, runs the scalar block.
      *
      * <p>Only same-shape operations and methods of the concrete vector classes are used, for the
      * reason given in {@link Q8_0Tensor#dotQ8BlocksVector}.
@@ -125,8 +131,10 @@ final class NibblePairs {
             int xb = (xBlock + b - first) * 32;
             ShortVector v = ShortVector.fromArray(S16, pairs, 8 * b);
             ShortVector n0 = v.lanewise(VectorOperators.AND, mask);
-            ShortVector n1 = v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, mask);
-            ShortVector n2 = v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, mask);
+            ShortVector n1 =
+                    v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, mask);
+            ShortVector n2 =
+                    v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, mask);
             ShortVector n3 = v.lanewise(VectorOperators.LSHR, 12);
             ShortVector p0 =
                     n0.lanewise(VectorOperators.MUL, ShortVector.fromArray(S16, xw, xb))

@@ -72,9 +72,9 @@ public final class Q4_0Tensor extends FloatTensor {
     }
 
     /**
-     * The float-activation twin (the reference the integer path is measured against; not on the
-     * hot path): the block's 16 shorts, its two nibble groups re-centred in 16-bit lanes, converted
-     * to floats 8 lanes at a time.
+     * The float-activation twin (the reference the integer path is measured against; not on the hot
+     * path): the block's 16 shorts, its two nibble groups re-centred in 16-bit lanes, converted to
+     * floats 8 lanes at a time.
      */
     @Override
     protected float dotBlocksVector(int first, int count, float[] x, int xOffset) {

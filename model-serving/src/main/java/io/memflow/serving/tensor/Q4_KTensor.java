@@ -8,7 +8,6 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q4_K: super-blocks of 256 elements, 144 bytes each:
@@ -25,15 +24,14 @@ import jdk.incubator.vector.VectorSpecies;
  * Element value = d * scale[sub] * q - dmin * min[sub].
  *
  * <p>The float-activation kernels read the mapped file. For integer dots the tensor is also
- * unpacked at load into 32-element sub-blocks on the heap (nibbles in the {@link NibblePairs} layout, a
- * float scale d * scale[sub] and a float offset dmin * min[sub]: 0.75 bytes per weight against the
- * file's 0.5625), so the Q4_0 integer kernel applies with the offset term {@code min * sum(x)}
- * added per sub-block from {@link Q8Activations#sums()}.
+ * unpacked at load into 32-element sub-blocks on the heap (nibbles in the {@link NibblePairs}
+ * layout, a float scale d * scale[sub] and a float offset dmin * min[sub]: 0.75 bytes per weight
+ * against the file's 0.5625), so the Q4_0 integer kernel applies with the offset term {@code min *
+ * sum(x)} added per sub-block from {@link Q8Activations#sums()}.
  */
 public final class Q4_KTensor extends FloatTensor {
     static final int BLOCK = 256;
     static final int BYTES = 144;
-
 
     private final short[] pairs; // (NibblePairs.length(size / 32)) sub-blocks, see NibblePairs
     private final float[] subScale; // (size / 32) d * scale of each sub-block

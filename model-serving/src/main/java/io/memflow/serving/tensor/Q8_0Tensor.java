@@ -14,8 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Q8_0: blocks of 32 elements, 34 bytes each in the file: an f16 scale d, then 32 signed bytes q.
  * Element value = d * q.
  *
- * <p>Unlike the other formats, the weights are copied at load into two heap arrays (1.125 bytes
- * per weight instead of 1.0625): the block scales as floats, and the bytes repacked in pairs into
+ * <p>Unlike the other formats, the weights are copied at load into two heap arrays (1.125 bytes per
+ * weight instead of 1.0625): the block scales as floats, and the bytes repacked in pairs into
  * shorts, short j of a block holding element j in its low byte and element j + 16 in its high byte.
  * Why heap arrays: on JDK 17 the Vector API loads from a heap array compile to plain vector loads,
  * while loads from a mapped {@code ByteBuffer} carry bounds and liveness checks. Why the pairs: the
@@ -86,9 +86,9 @@ public final class Q8_0Tensor extends FloatTensor {
     }
 
     /**
-     * The float-activation twin (the reference the integer path is measured against; not on the
-     * hot path): per block, both halves of the 16 pairs sign-extended in 16-bit lanes, converted
-     * to floats 8 lanes at a time and fused into two partial sums.
+     * The float-activation twin (the reference the integer path is measured against; not on the hot
+     * path): per block, both halves of the 16 pairs sign-extended in 16-bit lanes, converted to
+     * floats 8 lanes at a time and fused into two partial sums.
      */
     @Override
     protected float dotBlocksVector(int first, int count, float[] x, int xOffset) {
@@ -109,12 +109,14 @@ public final class Q8_0Tensor extends FloatTensor {
                     w0.lanewise(
                             VectorOperators.FMA,
                             FloatVector.fromArray(F8, x, xb),
-                            w2.lanewise(VectorOperators.MUL, FloatVector.fromArray(F8, x, xb + 16)));
+                            w2.lanewise(
+                                    VectorOperators.MUL, FloatVector.fromArray(F8, x, xb + 16)));
             FloatVector odd =
                     w1.lanewise(
                             VectorOperators.FMA,
                             FloatVector.fromArray(F8, x, xb + 8),
-                            w3.lanewise(VectorOperators.MUL, FloatVector.fromArray(F8, x, xb + 24)));
+                            w3.lanewise(
+                                    VectorOperators.MUL, FloatVector.fromArray(F8, x, xb + 24)));
             acc =
                     even.lanewise(VectorOperators.ADD, odd)
                             .lanewise(
@@ -152,8 +154,8 @@ public final class Q8_0Tensor extends FloatTensor {
      * arithmetic shift); each half multiplied exactly in 16 bits by the activations already widened
      * to shorts ({@link Q8Activations#wide()}), the two products added (|sum| &lt;= 2 * 128 * 127
      * &lt; 2^15); adjacent 16-bit lanes summed into 8 int lanes (read as ints, sign-extend both
-     * halves, add; JDK 17's Vector API has no pmaddwd); one int-to-float conversion and one fma with
-     * the two blocks' scales.
+     * halves, add; JDK 17's Vector API has no pmaddwd); one int-to-float conversion and one fma
+     * with the two blocks' scales.
      *
      * <p>Why only same-shape operations and methods of the concrete vector classes ({@code
      * lanewise}, {@code reinterpretShape}, {@code convertShape}) rather than {@code castShape},
