@@ -29,7 +29,7 @@ public final class SynthModelCommand implements Callable<Integer> {
             description = "stories260K, stories15M, stories110M or smollm-135m.")
     String shape;
 
-    @Option(names = "--type", defaultValue = "F32", description = "F32, Q8_0 or Q4_0.")
+    @Option(names = "--type", defaultValue = "F32", description = "F32, Q8_0, Q4_0 or Q4_K.")
     String type;
 
     @Option(names = "--out", required = true, description = "Output .gguf file.")
@@ -55,7 +55,7 @@ public final class SynthModelCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             t = null;
         }
-        if (t != GgmlType.F32 && t != GgmlType.Q8_0 && t != GgmlType.Q4_0) {
+        if (t != GgmlType.F32 && t != GgmlType.Q8_0 && t != GgmlType.Q4_0 && t != GgmlType.Q4_K) {
             err.println("error: unsupported --type '" + type + "'; use F32, Q8_0 or Q4_0");
             return 2;
         }

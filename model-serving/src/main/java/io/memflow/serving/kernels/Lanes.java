@@ -10,22 +10,28 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The Vector API species the vector kernels use.
  *
- * <p>Float-only kernels (F32 weights, activations) use the preferred species ({@link #F}). Kernels
- * that widen bytes or shorts to floats use at most 256-bit floats ({@link #QF}) with byte/short/int
- * species of the same lane count ({@link #QB}, {@link #QS}, {@link #QI}), so a load of QL quantized
- * values widens lane for lane into one float vector. The cap is a caution: the benchmark machine is
- * AVX2 (preferred = 256 bits), and a 512-bit byte-to-float cast is not verified to compile to
- * vector instructions on JDK 17.
+ * <p>Float-only kernels (F32 weights, activations) use the preferred species capped at 256 bits
+ * ({@link #F}). Why the cap: on JDK 17 with AVX-512, C2 failed to intrinsify the 512-bit {@code
+ * intoArray} of the attention mix ({@code VectorSupport::store failed to inline (intrinsic)} under
+ * {@code -XX:+PrintIntrinsics}); the accumulators were then boxed and the mix took half of the
+ * decode time (JFR, docs/BENCHMARKS.md issue 15). With 256 bits it took 2 %. AMD Zen 4 runs 512-bit
+ * instructions as two 256-bit halves anyway, and decode is bound by memory, so the cap costs
+ * nothing measurable; it also makes AVX2 and AVX-512 hosts run the same code. Kernels that widen
+ * bytes or shorts to floats use at most 256-bit floats ({@link #QF}) with byte/short/int species of
+ * the same lane count ({@link #QB}, {@link #QS}, {@link #QI}), so a load of QL quantized values
+ * widens lane for lane into one float vector.
  */
 public final class Lanes {
-    /** Preferred float species for float-only kernels. */
-    public static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Preferred float species for float-only kernels, at most 256 bits (see above). */
+    public static final VectorSpecies<Float> F =
+            FloatVector.SPECIES_PREFERRED.vectorBitSize() > 256
+                    ? FloatVector.SPECIES_256
+                    : FloatVector.SPECIES_PREFERRED;
 
     public static final int L = F.length();
 
-    /** Float species for kernels that widen quantized values: at most 256 bits. */
-    public static final VectorSpecies<Float> QF =
-            F.vectorBitSize() > 256 ? FloatVector.SPECIES_256 : F;
+    /** Float species for kernels that widen quantized values (the same as {@link #F}). */
+    public static final VectorSpecies<Float> QF = F;
 
     public static final int QL = QF.length();
 

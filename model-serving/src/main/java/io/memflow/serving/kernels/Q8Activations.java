@@ -21,7 +21,9 @@ public final class Q8Activations {
     public static final int BLOCK = 32;
 
     private final byte[] q; // (capacity) quantized values
+    private final short[] wide; // (capacity) the same values as 16-bit integers
     private final float[] d; // (capacity / BLOCK) scale of each block
+    private final int[] sums; // (capacity / BLOCK) sum of each block's quantized values
 
     /** Room for {@code capacity} values, a multiple of {@link #BLOCK}. */
     public Q8Activations(int capacity) {
@@ -30,7 +32,9 @@ public final class Q8Activations {
                     "capacity must be a non-negative multiple of " + BLOCK + ", got " + capacity);
         }
         this.q = new byte[capacity];
+        this.wide = new short[capacity];
         this.d = new float[capacity / BLOCK];
+        this.sums = new int[capacity / BLOCK];
     }
 
     public int capacity() {
@@ -42,8 +46,27 @@ public final class Q8Activations {
         return q;
     }
 
+    /**
+     * {@link #values()} widened to 16 bits, element for element. Why: the Vector API kernels
+     * multiply in 16-bit lanes, and widening bytes to shorts inside a kernel needs a shape-changing
+     * cast, which on JDK 17 compiles to vector instructions or to a slow Java fallback depending on
+     * type profiles shared by the whole JVM (docs/BENCHMARKS.md, issue 15). Widening once per input
+     * vector here costs a few hundred stores; the kernels then only load shorts.
+     */
+    public short[] wide() {
+        return wide;
+    }
+
     public float[] scales() {
         return d;
+    }
+
+    /**
+     * Sum of each block's quantized values: formats with a per-block offset (Q4_K's min) need
+     * {@code sum(x)} per block, which is {@code scales()[b] * sums()[b]}.
+     */
+    public int[] sums() {
+        return sums;
     }
 
     /**
@@ -66,10 +89,15 @@ public final class Q8Activations {
             float scale = amax / 127f;
             float inv = amax == 0f ? 0f : 127f / amax;
             d[b] = scale;
+            int sum = 0;
             for (int j = 0; j < BLOCK; j++) {
                 float v = x[from + j] * inv;
-                q[b * BLOCK + j] = (byte) (int) (v + Math.copySign(0.5f, v));
+                int r = (int) (v + Math.copySign(0.5f, v));
+                q[b * BLOCK + j] = (byte) r;
+                wide[b * BLOCK + j] = (short) r;
+                sum += r;
             }
+            sums[b] = sum;
         }
     }
 

@@ -11,6 +11,11 @@ import java.util.concurrent.locks.LockSupport;
  * hundred microseconds each, and waking a parked pool thread costs tens of microseconds on a VM.
  * Workers therefore spin briefly for the next loop before parking, and the caller spins for the
  * workers to finish. Idle workers park, so an idle pool costs no CPU.
+ *
+ * <p>Work is handed out in chunks claimed from a shared counter, not as one fixed range per thread:
+ * on a shared machine a thread that loses its core for a moment no longer holds up the whole loop,
+ * because the others take its remaining chunks. Which thread runs a chunk never changes the result:
+ * every index is computed by the same code from the same inputs.
  */
 public final class WorkerPool implements AutoCloseable {
 
@@ -23,12 +28,17 @@ public final class WorkerPool implements AutoCloseable {
     /** How long a worker spins for the next loop before parking. */
     private static final long SPIN_NANOS = 200_000;
 
+    /** Busy-wait iterations before the caller starts yielding its core while it waits. */
+    private static final int YIELD_AFTER_SPINS = 10_000;
+
+    /** Chunks per thread: enough to rebalance around a stalled thread, few enough to be cheap. */
+    private static final int CHUNKS_PER_THREAD = 4;
+
     private static final AtomicInteger POOL_IDS = new AtomicInteger();
 
     private final int threads;
     private final Thread[] workers; // (threads - 1); worker w runs part w + 1
-    private final AtomicInteger pending = new AtomicInteger(); // parts not yet finished
-    private volatile Job job = new Job(0, null, 0, 0); // the latest loop, read by the workers
+    private volatile Job job = new Job(0, null, 0, 0, 1); // the latest loop, read by the workers
     private volatile Throwable failure;
     private volatile boolean closed;
 
@@ -47,15 +57,37 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** One parallel loop; immutable so a worker sees its task, size and parts consistently. */
-    private record Job(int generation, RangeTask task, int size, int parts) {}
+    /**
+     * One parallel loop. The counters belong to the loop, so a worker that wakes up late and reads
+     * an old job finds nothing left to claim in it.
+     */
+    private static final class Job {
+        final int generation;
+        final RangeTask task;
+        final int size;
+        final int parts; // threads taking part, the caller included
+        final int chunk;
+        final AtomicInteger next = new AtomicInteger(); // first index not yet claimed
+        final AtomicInteger remaining; // indices not yet finished
+
+        Job(int generation, RangeTask task, int size, int parts, int chunk) {
+            this.generation = generation;
+            this.task = task;
+            this.size = size;
+            this.parts = parts;
+            this.chunk = chunk;
+            this.remaining = new AtomicInteger(size);
+        }
+    }
 
     public int threads() {
         return threads;
     }
 
     /**
-     * Splits [0, n) into at most {@link #threads()} contiguous ranges and runs them in parallel.
+     * Runs {@code task} over [0, n) on up to {@link #threads()} threads (the caller included), in
+     * contiguous chunks; returns when every index has run. A failure in any chunk is rethrown here
+     * after all threads have stopped working on the loop.
      */
     public synchronized void parallelFor(int n, RangeTask task) {
         int p = Math.min(threads, n);
@@ -67,14 +99,20 @@ public final class WorkerPool implements AutoCloseable {
             throw new IllegalStateException("worker pool is closed");
         }
         this.failure = null;
-        pending.set(p - 1);
-        job = new Job(job.generation() + 1, task, n, p);
+        Job j = new Job(job.generation + 1, task, n, p, Math.max(1, n / (p * CHUNKS_PER_THREAD)));
+        job = j;
         for (int w = 0; w < p - 1; w++) {
             LockSupport.unpark(workers[w]);
         }
-        task.run(0, n / p);
-        while (pending.get() > 0) {
-            Thread.onSpinWait();
+        drain(j);
+        for (int spins = 0; j.remaining.get() > 0; spins++) {
+            // spin first (a chunk takes microseconds); then yield, so that on an oversubscribed
+            // machine the thread we wait for, or the JIT compiler, can have this core
+            if (spins < YIELD_AFTER_SPINS) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
         }
         Throwable f = failure;
         if (f instanceof RuntimeException) {
@@ -85,31 +123,43 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
+    /**
+     * Claims and runs chunks of {@code j} until none are left; a failing chunk is recorded for the
+     * caller and still counted as finished, so the caller never waits forever.
+     */
+    private void drain(Job j) {
+        for (int start = j.next.getAndAdd(j.chunk);
+                start < j.size;
+                start = j.next.getAndAdd(j.chunk)) {
+            int end = Math.min(j.size, start + j.chunk);
+            try {
+                j.task.run(start, end);
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                j.remaining.addAndGet(start - end);
+            }
+        }
+    }
+
     private void workLoop(int part) {
         int seen = 0;
         while (!closed) {
             Job j = job;
-            if (j.generation() == seen) {
+            if (j.generation == seen) {
                 waitForWork(seen);
                 continue;
             }
-            seen = j.generation();
-            if (part < j.parts()) {
-                int start = (int) ((long) j.size() * part / j.parts());
-                int end = (int) ((long) j.size() * (part + 1) / j.parts());
-                try {
-                    j.task().run(start, end);
-                } catch (Throwable t) {
-                    failure = t;
-                }
-                pending.decrementAndGet();
+            seen = j.generation;
+            if (part < j.parts) {
+                drain(j);
             }
         }
     }
 
     private void waitForWork(int seen) {
         long deadline = System.nanoTime() + SPIN_NANOS;
-        while (job.generation() == seen && !closed) {
+        while (job.generation == seen && !closed) {
             if (System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             } else {

@@ -45,23 +45,11 @@ final class Blocks {
     static final int ROW_DECODE_MIN_TOKENS = 4;
 
     /**
-     * out[t][r] = w[r, :] · in[t][:] for every token t of the block and row r. By far the most time
-     * is spent here. Rows are split across the pool; each row is read once from memory and reused
-     * from cache for every token of the block, which is why prefill beats decode.
+     * One matrix: out[t][r] = w[r, :] · in[t][:] for every token t of the block and row r, with
+     * integer dots when {@code inQ} is not null. By far the most time is spent in the matmuls. Rows
+     * are split across the pool; each row is read once from memory and reused from cache for every
+     * token of the block, which is why prefill beats decode.
      */
-    static void matmul(
-            Kernels kernels,
-            WorkerPool pool,
-            FloatTensor w,
-            float[][] in,
-            float[][] out,
-            int tokens,
-            int rows,
-            int cols) {
-        matmul(kernels, pool, new FloatTensor[] {w}, new float[][][] {out}, in, null, tokens, cols);
-    }
-
-    /** One matrix: {@code out = w · in}, with integer dots when {@code inQ} is not null. */
     static void matmul(
             Kernels kernels,
             WorkerPool pool,

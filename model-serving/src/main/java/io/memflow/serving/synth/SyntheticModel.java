@@ -39,10 +39,11 @@ public final class SyntheticModel {
         if (type != GgmlType.F32
                 && type != GgmlType.Q8_0
                 && type != GgmlType.Q4_0
+                && type != GgmlType.Q4_K
                 && type != GgmlType.F16
                 && type != GgmlType.BF16) {
             throw new IllegalArgumentException(
-                    "synthetic models support F32, F16, BF16, Q8_0, Q4_0; not " + type);
+                    "synthetic models support F32, F16, BF16, Q8_0, Q4_0, Q4_K; not " + type);
         }
         GgufWriter w = new GgufWriter();
         String a = spec.architecture() + ".";

@@ -127,26 +127,26 @@ public abstract class FloatTensor {
     public final float dotQ8Scalar(int offset, Q8Activations x, int xOffset, int n) {
         checkQ8(offset, x, xOffset, n);
         int bs = Q8Activations.BLOCK;
-        return dotQ8BlocksScalar(offset / bs, n / bs, x.values(), x.scales(), xOffset / bs);
+        return dotQ8BlocksScalar(offset / bs, n / bs, x, xOffset / bs);
     }
 
     /** Vector API twin of {@link #dotQ8Scalar}: the same up to float summation order. */
     public final float dotQ8Vector(int offset, Q8Activations x, int xOffset, int n) {
         checkQ8(offset, x, xOffset, n);
         int bs = Q8Activations.BLOCK;
-        return dotQ8BlocksVector(offset / bs, n / bs, x.values(), x.scales(), xOffset / bs);
+        return dotQ8BlocksVector(offset / bs, n / bs, x, xOffset / bs);
     }
 
     /**
-     * Integer dot of 32-element blocks [first, first + count) with activation blocks starting at
-     * {@code xBlock}: {@code xq} the activations' bytes, {@code xd} their block scales.
+     * Integer dot of 32-element blocks [first, first + count) of this tensor with activation blocks
+     * starting at {@code xBlock}.
      */
-    protected float dotQ8BlocksScalar(int first, int count, byte[] xq, float[] xd, int xBlock) {
+    protected float dotQ8BlocksScalar(int first, int count, Q8Activations x, int xBlock) {
         throw new UnsupportedOperationException(type() + " has no integer dot");
     }
 
     /** Vector API twin of {@link #dotQ8BlocksScalar}. */
-    protected float dotQ8BlocksVector(int first, int count, byte[] xq, float[] xd, int xBlock) {
+    protected float dotQ8BlocksVector(int first, int count, Q8Activations x, int xBlock) {
         throw new UnsupportedOperationException(type() + " has no integer dot");
     }
 

@@ -2,6 +2,7 @@ package io.memflow.serving.tensor;
 
 import io.memflow.serving.gguf.GgmlType;
 import io.memflow.serving.kernels.Lanes;
+import io.memflow.serving.kernels.Q8Activations;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
@@ -21,13 +22,69 @@ import jdk.incubator.vector.VectorOperators;
  * </pre>
  *
  * Element value = d * scale[sub] * q - dmin * min[sub].
+ *
+ * <p>The float-activation kernels read the mapped file. For integer dots the tensor is also
+ * unpacked at load into 32-element sub-blocks on the heap (nibbles in the {@link NibblePairs}
+ * layout, a float scale d * scale[sub] and a float offset dmin * min[sub]: 0.75 bytes per weight
+ * against the file's 0.5625), so the Q4_0 integer kernel applies with the offset term {@code min *
+ * sum(x)} added per sub-block from {@link Q8Activations#sums()}.
  */
 public final class Q4_KTensor extends FloatTensor {
     static final int BLOCK = 256;
     static final int BYTES = 144;
 
+    private final short[] pairs; // (NibblePairs.length(size / 32)) sub-blocks, see NibblePairs
+    private final float[] subScale; // (size / 32) d * scale of each sub-block
+    private final float[] subMin; // (size / 32) dmin * min of each sub-block
+
     public Q4_KTensor(ByteBuffer data, int size) {
         super(data, size);
+        int subs = size / 32;
+        this.pairs = new short[NibblePairs.length(subs)];
+        byte[] sixteen = new byte[16]; // one sub-block's nibbles in Q4_0 order
+        this.subScale = new float[subs];
+        this.subMin = new float[subs];
+        for (int s = 0; s < subs; s++) {
+            int base = s / 8 * BYTES;
+            int sub = s % 8;
+            int sm = scaleMin(base, sub);
+            subScale[s] = f16(base) * (sm & 0xFF);
+            subMin[s] = f16(base + 2) * (sm >>> 8);
+            int qs = base + 16 + 32 * (sub / 2);
+            boolean high = sub % 2 == 1;
+            for (int j = 0; j < 16; j++) {
+                int a = this.data.get(qs + j) & 0xFF;
+                int b = this.data.get(qs + j + 16) & 0xFF;
+                int lo = high ? a >>> 4 : a & 0xF;
+                int hi = high ? b >>> 4 : b & 0xF;
+                sixteen[j] = (byte) (lo | (hi << 4));
+            }
+            NibblePairs.put(pairs, s, sixteen, 0);
+        }
+    }
+
+    @Override
+    public long bytesRead() {
+        return 2L * pairs.length + 2L * subScale.length * Float.BYTES;
+    }
+
+    @Override
+    public boolean hasQ8Dot() {
+        return true;
+    }
+
+    @Override
+    protected float dotQ8BlocksScalar(int first, int count, Q8Activations x, int xBlock) {
+        return NibblePairs.dotScalar(pairs, subScale, subMin, 1f, first, count, x, xBlock);
+    }
+
+    /** See {@link NibblePairs#dotVector}: scale d * sc, offset dmin * m per sub-block. */
+    @Override
+    protected float dotQ8BlocksVector(int first, int count, Q8Activations x, int xBlock) {
+        if (!Lanes.usable()) {
+            return dotQ8BlocksScalar(first, count, x, xBlock);
+        }
+        return NibblePairs.dotVector(pairs, subScale, subMin, 1f, first, count, x, xBlock);
     }
 
     @Override

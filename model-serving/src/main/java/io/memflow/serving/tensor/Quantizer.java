@@ -6,8 +6,9 @@ import java.nio.ByteOrder;
 
 /**
  * Encodes floats into the ggml formats a writer needs ({@code synth-model}, tests): F32, F16, BF16,
- * Q8_0 and Q4_0, with the rounding of ggml's reference quantizers. The k-quants are only read,
- * never written.
+ * Q8_0 and Q4_0, with the rounding of ggml's reference quantizers, and Q4_K with a plain min/max
+ * fit per 32-element sub-block (ggml's reference searches for better scales; for random benchmark
+ * weights the layout, not the fit, is what matters).
  */
 public final class Quantizer {
     private Quantizer() {}
@@ -42,6 +43,11 @@ public final class Quantizer {
             case Q4_0:
                 for (int b = 0; b < values.length; b += 32) {
                     q4Block(values, b, out);
+                }
+                break;
+            case Q4_K:
+                for (int b = 0; b < values.length; b += 256) {
+                    q4kBlock(values, b, out);
                 }
                 break;
             default:
@@ -80,6 +86,72 @@ public final class Quantizer {
             int lo = Math.min(15, (int) (v[from + j] * id + 8.5f));
             int hi = Math.min(15, (int) (v[from + 16 + j] * id + 8.5f));
             out.put((byte) (lo | (hi << 4)));
+        }
+    }
+
+    /**
+     * One Q4_K super-block (layout in {@link Q4_KTensor}): per sub-block an affine fit x ≈ scale *
+     * q - min with q in 0..15 and min &gt;= 0; the eight scales and mins are then themselves
+     * quantized to 6 bits against d and dmin.
+     */
+    private static void q4kBlock(float[] v, int from, ByteBuffer out) {
+        float[] scale = new float[8];
+        float[] min = new float[8];
+        for (int sub = 0; sub < 8; sub++) {
+            float lo = 0f; // min >= 0 in the format: the fit's offset never goes above zero
+            float hi = 0f;
+            for (int j = 0; j < 32; j++) {
+                lo = Math.min(lo, v[from + 32 * sub + j]);
+                hi = Math.max(hi, v[from + 32 * sub + j]);
+            }
+            scale[sub] = (hi - lo) / 15f;
+            min[sub] = -lo;
+        }
+        float maxScale = 0f;
+        float maxMin = 0f;
+        for (int sub = 0; sub < 8; sub++) {
+            maxScale = Math.max(maxScale, scale[sub]);
+            maxMin = Math.max(maxMin, min[sub]);
+        }
+        float d = Float16.toFloat(Float16.fromFloat(maxScale / 63f));
+        float dmin = Float16.toFloat(Float16.fromFloat(maxMin / 63f));
+        int[] sc = new int[8];
+        int[] m = new int[8];
+        for (int sub = 0; sub < 8; sub++) {
+            sc[sub] = d == 0f ? 0 : Math.min(63, Math.round(scale[sub] / d));
+            m[sub] = dmin == 0f ? 0 : Math.min(63, Math.round(min[sub] / dmin));
+        }
+        int at = out.position();
+        out.putShort(Float16.fromFloat(d));
+        out.putShort(Float16.fromFloat(dmin));
+        byte[] packed = new byte[12];
+        for (int i = 0; i < 8; i++) {
+            if (i < 4) {
+                packed[i] |= (byte) sc[i];
+                packed[i + 4] |= (byte) m[i];
+            } else {
+                packed[i + 4] = (byte) ((sc[i] & 0xF) | ((m[i] & 0xF) << 4));
+                packed[i - 4] |= (byte) ((sc[i] >> 4) << 6);
+                packed[i] |= (byte) ((m[i] >> 4) << 6);
+            }
+        }
+        out.put(packed);
+        byte[] qs = new byte[128];
+        for (int e = 0; e < 256; e++) {
+            int sub = e / 32;
+            float step = d * sc[sub];
+            float offset = dmin * m[sub];
+            int q =
+                    step == 0f
+                            ? 0
+                            : Math.max(0, Math.min(15, Math.round((v[from + e] + offset) / step)));
+            int g = e / 64;
+            int idx = 32 * g + e % 32;
+            qs[idx] |= (byte) (e % 64 < 32 ? q : q << 4);
+        }
+        out.put(qs);
+        if (out.position() != at + 144) {
+            throw new IllegalStateException("Q4_K block is 144 bytes");
         }
     }
 }

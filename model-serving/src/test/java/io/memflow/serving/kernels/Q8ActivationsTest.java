@@ -32,6 +32,7 @@ class Q8ActivationsTest {
             for (int j = 0; j < 32; j++) {
                 int i = b * 32 + j;
                 assertThat((int) q.values()[i]).isBetween(-127, 127);
+                assertThat(q.wide()[i]).as("widened copy").isEqualTo((short) q.values()[i]);
                 assertThat((double) d * q.values()[i])
                         .isCloseTo(x[7 + i], within(d / 2.0 * 1.0001 + 1e-12));
             }

@@ -27,20 +27,30 @@ import org.junit.jupiter.params.provider.MethodSource;
 class QuantizedActivationsTest {
     static final int STEPS = 256;
 
+    /** llama-shaped with dim and hidden 256, so every matrix can be Q4_K. */
+    static final SyntheticModel.Spec WIDE_LLAMA =
+            new SyntheticModel.Spec("llama", 256, 512, 2, 4, 2, 512, 64, 10000f, "llama");
+
     @TempDir Path dir;
 
     static Stream<Arguments> models() {
-        return Stream.of("llama", "qwen2")
-                .flatMap(
-                        arch ->
-                                Stream.of(GgmlType.Q8_0, GgmlType.Q4_0)
-                                        .map(type -> Arguments.of(arch, type)));
+        return Stream.concat(
+                Stream.of("llama", "qwen2")
+                        .flatMap(
+                                arch ->
+                                        Stream.of(GgmlType.Q8_0, GgmlType.Q4_0)
+                                                .map(type -> Arguments.of(arch, type))),
+                // Q4_K needs rows of 256: the wide llama shape
+                Stream.of(Arguments.of("llama-wide", GgmlType.Q4_K)));
     }
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("models")
     void integerPathAgreesWithFloatActivations(String arch, GgmlType type) throws Exception {
-        SyntheticModel.Spec base = arch.equals("llama") ? TestModels.LLAMA : TestModels.QWEN2;
+        SyntheticModel.Spec base =
+                arch.equals("llama")
+                        ? TestModels.LLAMA
+                        : arch.equals("qwen2") ? TestModels.QWEN2 : WIDE_LLAMA;
         SyntheticModel.Spec spec = withContext(base, STEPS + 8);
         Path file = dir.resolve(arch + "-" + type + "-long.gguf");
         SyntheticModel.write(spec, type, file, 17);

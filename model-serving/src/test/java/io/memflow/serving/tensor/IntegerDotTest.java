@@ -25,12 +25,15 @@ class IntegerDotTest {
     @ParameterizedTest
     @EnumSource(
             value = GgmlType.class,
-            names = {"Q8_0", "Q4_0"})
+            names = {"Q8_0", "Q4_0", "Q4_K"})
     void vectorMatchesScalarAndTheDequantizedReference(GgmlType type) {
-        int blocks = 11;
+        int blocks = 11 * 8; // Q4_K: 11 super-blocks; all three: whole 32-blocks
         int size = blocks * 32;
         FloatTensor t =
-                FloatTensor.wrap(type, VectorKernelsTest.randomBlocks(type, blocks, 21), size);
+                FloatTensor.wrap(
+                        type,
+                        VectorKernelsTest.randomBlocks(type, size / type.blockSize(), 21),
+                        size);
         assertThat(t.hasQ8Dot()).isTrue();
         SplittableRandom r = new SplittableRandom(9);
         float[] x = new float[size + 3 * 32];
