@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             io.memflow.jobs.eval.EvalCommand.class,
             io.memflow.jobs.eval.RetrievalBenchCommand.class,
             io.memflow.jobs.serve.ServeCommand.class,
+            io.memflow.jobs.modelserver.ServeModelCommand.class,
             io.memflow.serving.cli.GenerateCommand.class,
             io.memflow.serving.cli.SynthModelCommand.class,
             io.memflow.serving.cli.KvBenchCommand.class,
