@@ -3,6 +3,7 @@ package io.memflow.operators.consolidate;
 import io.memflow.operators.embedding.Embedder;
 import io.memflow.operators.embedding.MiniLmEmbedder;
 import io.memflow.operators.embedding.Vectors;
+import io.memflow.operators.metrics.MemflowMetrics;
 import io.memflow.operators.text.MemoryText;
 import io.memflow.schemas.MemoryRecord;
 import io.memflow.schemas.internal.MemoryInput;
@@ -40,6 +41,8 @@ public class ConsolidateFunction extends RichMapFunction<MemoryInput, MemoryInpu
     public void open(OpenContext ctx) throws Exception {
         embedder = embed ? MiniLmEmbedder.shared() : null;
         consolidator.open();
+        consolidator.registerMetrics(
+                getRuntimeContext().getMetricGroup().addGroup(MemflowMetrics.GROUP));
     }
 
     @Override
