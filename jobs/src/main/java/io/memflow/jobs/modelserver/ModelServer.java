@@ -48,8 +48,8 @@ public final class ModelServer implements AutoCloseable {
     private Javalin app;
 
     /**
-     * @param observer sees the body of every well-formed completion request before it runs (tests
-     *     count calls on the server side with it)
+     * @param observer sees the body of every completion request that is a JSON object, before it is
+     *     checked further or runs (tests count calls on the server side with it)
      */
     public ModelServer(LlamaEngine engine, String modelId, Consumer<JsonNode> observer) {
         this.engine = engine;
@@ -165,6 +165,7 @@ public final class ModelServer implements AutoCloseable {
         if (body == null || !body.isObject()) {
             throw OpenAiError.invalid("invalid_json", "the body must be a JSON object");
         }
+        observer.accept(body);
         CompletionCall call = CompletionCall.parse(body, chat);
         if (call.model() != null && !call.model().equals(modelId)) {
             throw unknownModel(call.model());
@@ -188,7 +189,6 @@ public final class ModelServer implements AutoCloseable {
                             + " completion.");
         }
         request = request.withMaxTokens(maxTokens);
-        observer.accept(body);
         String id = (chat ? "chatcmpl-" : "cmpl-") + ids.incrementAndGet();
         if (call.stream()) {
             stream(ctx, chat, call, request, id);
