@@ -3,6 +3,7 @@ package io.memflow.jobs.eval;
 import io.memflow.jobs.cli.CliException;
 import io.memflow.operators.config.MemflowOptions;
 import io.memflow.operators.embedding.MiniLmEmbedder;
+import io.memflow.operators.metrics.MemflowMetrics;
 import io.memflow.operators.retrieval.Retriever;
 import io.memflow.operators.sensory.SensoryFunction;
 import io.memflow.operators.text.Text;
@@ -179,6 +180,7 @@ public class EvalCommand implements Callable<Integer> {
             }
         }
         s.ingestTurnsPerSecond = turnsOf(convs) / run.jobSeconds();
+        s.turns = turnsOf(convs);
         pipeline(s, run);
         progress.start("memflow scoring", total);
         int missing = 0;
@@ -235,6 +237,12 @@ public class EvalCommand implements Callable<Integer> {
                 segments.add(c.getUserId() + "/" + c.getRecord().getSegmentId());
             }
         }
+        // LLM extraction (memflow.consolidation.mode=llm): its calls and tokens, 0 otherwise
+        s.llmCalls = accumulator(run, MemflowMetrics.LLM_CALLS);
+        s.llmPromptTokens = accumulator(run, MemflowMetrics.LLM_PROMPT_TOKENS);
+        s.llmCompletionTokens = accumulator(run, MemflowMetrics.LLM_COMPLETION_TOKENS);
+        s.pipeline.put("llmFallbacks", accumulator(run, MemflowMetrics.LLM_FALLBACKS));
+        s.pipeline.put("llmInventedIds", accumulator(run, MemflowMetrics.LLM_INVENTED_IDS));
         s.pipeline.put("turnsIn", turnsIn);
         s.pipeline.put("turnsDropped", dropped);
         s.pipeline.put("droppedTurnRatio", SystemScores.round(ratio(dropped, turnsIn)));

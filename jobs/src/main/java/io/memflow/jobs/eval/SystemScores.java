@@ -46,6 +46,12 @@ final class SystemScores {
     long rawTokens;
     long storedTokens;
     long llmCalls;
+    long llmPromptTokens;
+    long llmCompletionTokens;
+
+    /** Turns fed to the system, for the per-turn LLM figures. */
+    long turns;
+
     double ingestTurnsPerSecond;
 
     /** What the tiers did (memflow only): sensory totals, topic segments, sleep-time changes. */
@@ -125,6 +131,10 @@ final class SystemScores {
         return n;
     }
 
+    private double perTurn(long n) {
+        return turns == 0 ? 0.0 : (double) n / turns;
+    }
+
     /** The report fields, in the contract's order. */
     Map<String, Object> fields() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -136,6 +146,11 @@ final class SystemScores {
         m.put("storedTokens", storedTokens);
         m.put("retrievedTokensPerQuery@" + k, round(tokensPerQuery(k)));
         m.put("llmCalls", llmCalls);
+        m.put("llmPromptTokens", llmPromptTokens);
+        m.put("llmCompletionTokens", llmCompletionTokens);
+        m.put("llmCallsPerTurn", round(perTurn(llmCalls)));
+        m.put("llmPromptTokensPerTurn", round(perTurn(llmPromptTokens)));
+        m.put("llmCompletionTokensPerTurn", round(perTurn(llmCompletionTokens)));
         m.put("ingestTurnsPerSecond", round(ingestTurnsPerSecond));
         double[] lat = latencies.stream().mapToDouble(Double::doubleValue).toArray();
         m.put("queryLatencyMsP50", round(Metrics.percentile(lat, 50)));

@@ -3,7 +3,6 @@ package io.memflow.operators.consolidate;
 import io.memflow.operators.embedding.Embedder;
 import io.memflow.operators.embedding.MiniLmEmbedder;
 import io.memflow.operators.embedding.Vectors;
-import io.memflow.operators.metrics.MemflowMetrics;
 import io.memflow.operators.text.MemoryText;
 import io.memflow.schemas.MemoryRecord;
 import io.memflow.schemas.internal.MemoryInput;
@@ -41,8 +40,7 @@ public class ConsolidateFunction extends RichMapFunction<MemoryInput, MemoryInpu
     public void open(OpenContext ctx) throws Exception {
         embedder = embed ? MiniLmEmbedder.shared() : null;
         consolidator.open();
-        consolidator.registerMetrics(
-                getRuntimeContext().getMetricGroup().addGroup(MemflowMetrics.GROUP));
+        consolidator.register(getRuntimeContext());
     }
 
     @Override

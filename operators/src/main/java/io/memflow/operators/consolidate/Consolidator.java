@@ -4,7 +4,7 @@ import io.memflow.schemas.MemoryRecord;
 import io.memflow.schemas.internal.SegmentBatch;
 import java.io.Serializable;
 import java.util.List;
-import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.api.common.functions.RuntimeContext;
 
 /**
  * Turns one flushed short-term batch into candidate memory entries: called once per batch, never
@@ -20,8 +20,11 @@ public interface Consolidator extends Serializable {
      */
     default void open() throws Exception {}
 
-    /** Registers the consolidator's own metrics in the operator's memflow group, after open. */
-    default void registerMetrics(MetricGroup memflow) {}
+    /**
+     * Registers the consolidator's own metrics and accumulators with the operator, after {@link
+     * #open()}.
+     */
+    default void register(RuntimeContext ctx) {}
 
     /** Releases what {@link #open()} acquired. */
     default void close() {}

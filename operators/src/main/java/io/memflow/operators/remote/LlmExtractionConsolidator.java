@@ -17,7 +17,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.metrics.Counter;
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.SimpleCounter;
 import org.slf4j.Logger;
@@ -57,11 +58,39 @@ public final class LlmExtractionConsolidator implements Consolidator {
     private final int maxTokens;
 
     private transient RemoteEngine engine;
-    private transient Counter calls;
-    private transient Counter promptTokens;
-    private transient Counter completionTokens;
-    private transient Counter fallbacks;
-    private transient Counter inventedIds;
+    private transient Tally calls;
+    private transient Tally promptTokens;
+    private transient Tally completionTokens;
+    private transient Tally fallbacks;
+    private transient Tally inventedIds;
+
+    /**
+     * A count that is both a metric (live) and an accumulator (in the job's result, which {@code
+     * eval} reports).
+     */
+    private static final class Tally {
+        final String name;
+        final SimpleCounter metric = new SimpleCounter();
+        final LongCounter total = new LongCounter();
+
+        Tally(String name) {
+            this.name = name;
+        }
+
+        void inc() {
+            inc(1);
+        }
+
+        void inc(long n) {
+            metric.inc(n);
+            total.add(n);
+        }
+
+        void register(RuntimeContext ctx, MetricGroup memflow) {
+            memflow.counter(name, metric);
+            ctx.addAccumulator(name, total);
+        }
+    }
 
     public LlmExtractionConsolidator(RemoteSettings settings, int maxTokens) {
         this.settings = settings;
@@ -71,20 +100,20 @@ public final class LlmExtractionConsolidator implements Consolidator {
     @Override
     public void open() throws Exception {
         engine = RemoteEngine.create(settings);
-        calls = new SimpleCounter();
-        promptTokens = new SimpleCounter();
-        completionTokens = new SimpleCounter();
-        fallbacks = new SimpleCounter();
-        inventedIds = new SimpleCounter();
+        calls = new Tally(MemflowMetrics.LLM_CALLS);
+        promptTokens = new Tally(MemflowMetrics.LLM_PROMPT_TOKENS);
+        completionTokens = new Tally(MemflowMetrics.LLM_COMPLETION_TOKENS);
+        fallbacks = new Tally(MemflowMetrics.LLM_FALLBACKS);
+        inventedIds = new Tally(MemflowMetrics.LLM_INVENTED_IDS);
     }
 
+    /** Metrics and accumulators named as in {@link MemflowMetrics}: llmCalls, llmPromptTokens, … */
     @Override
-    public void registerMetrics(MetricGroup memflow) {
-        memflow.counter(MemflowMetrics.LLM_CALLS, calls);
-        memflow.counter(MemflowMetrics.LLM_PROMPT_TOKENS, promptTokens);
-        memflow.counter(MemflowMetrics.LLM_COMPLETION_TOKENS, completionTokens);
-        memflow.counter(MemflowMetrics.LLM_FALLBACKS, fallbacks);
-        memflow.counter(MemflowMetrics.LLM_INVENTED_IDS, inventedIds);
+    public void register(RuntimeContext ctx) {
+        MetricGroup memflow = ctx.getMetricGroup().addGroup(MemflowMetrics.GROUP);
+        for (Tally t : List.of(calls, promptTokens, completionTokens, fallbacks, inventedIds)) {
+            t.register(ctx, memflow);
+        }
     }
 
     @Override
