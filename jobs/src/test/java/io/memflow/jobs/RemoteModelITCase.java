@@ -14,6 +14,7 @@ import io.memflow.jobs.kafka.TopicIo;
 import io.memflow.jobs.modelserver.ModelServer;
 import io.memflow.operators.config.MemflowOptions;
 import io.memflow.operators.consolidate.ExtractiveConsolidator;
+import io.memflow.operators.metrics.MemflowMetrics;
 import io.memflow.operators.remote.AnswerPrompt;
 import io.memflow.operators.remote.LlmExtractionConsolidator;
 import io.memflow.schemas.ChangeType;
@@ -118,6 +119,11 @@ class RemoteModelITCase extends JobTestBase {
                 assertThat(bySystem(requests, AnswerPrompt.SYSTEM))
                         .as("one answer call")
                         .hasSize(1);
+                Map<String, Object> acc = job.getAccumulators().get();
+                assertThat(acc.get(MemflowMetrics.LLM_CALLS))
+                        .as("the job counts the calls the server saw")
+                        .isEqualTo((long) extraction.size());
+                assertThat((Long) acc.get(MemflowMetrics.LLM_PROMPT_TOKENS)).isPositive();
                 assertThat(bySystem(requests, AnswerPrompt.SYSTEM).get(0).toString())
                         .contains("Where does Ann live now?");
             } finally {
@@ -204,6 +210,13 @@ class RemoteModelITCase extends JobTestBase {
                 assertThat(calls.get("err500").get()).as("retried once").isEqualTo(2);
                 assertThat(calls.get("err429").get()).as("retried once").isEqualTo(2);
                 assertThat(calls.get("slow").get()).as("timed out, retried once").isEqualTo(2);
+                Map<String, Object> acc = job.getAccumulators().get();
+                assertThat(acc.get(MemflowMetrics.LLM_CALLS)).as("one per batch").isEqualTo(5L);
+                assertThat(acc.get(MemflowMetrics.LLM_FALLBACKS)).isEqualTo(4L);
+                assertThat(acc.get(MemflowMetrics.LLM_INVENTED_IDS)).isEqualTo(2L);
+                assertThat(acc.get(MemflowMetrics.LLM_PROMPT_TOKENS))
+                        .as("usage of the two replies that arrived: good and badjson")
+                        .isEqualTo(20L);
             } finally {
                 job.cancel().get();
             }
