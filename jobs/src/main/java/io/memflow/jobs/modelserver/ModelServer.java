@@ -45,6 +45,10 @@ public final class ModelServer implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong completions = new AtomicLong();
     private final Consumer<JsonNode> observer;
+
+    /** Characters of the longest vocabulary entry: a prompt has at least chars / this tokens. */
+    private final int longestToken;
+
     private Javalin app;
 
     /**
@@ -55,6 +59,13 @@ public final class ModelServer implements AutoCloseable {
         this.engine = engine;
         this.modelId = modelId;
         this.observer = observer;
+        var vocabulary = engine.model().tokenizer().vocabulary();
+        int longest = 1;
+        for (int i = 0; i < vocabulary.size(); i++) {
+            String t = vocabulary.token(i);
+            longest = Math.max(longest, t == null ? 0 : t.length());
+        }
+        this.longestToken = longest;
     }
 
     /** The model id of a GGUF file: its name without {@code .gguf}. */
@@ -171,8 +182,19 @@ public final class ModelServer implements AutoCloseable {
             throw unknownModel(call.model());
         }
         GenerationRequest request = call.toRequest(engine.info().contextLength());
-        int prompt = engine.promptTokens(request).length;
         int context = engine.info().contextLength();
+        // a prompt far past the context is refused before tokenizing it, which takes long
+        int atLeast = call.chars() / longestToken;
+        if (atLeast > context) {
+            throw OpenAiError.invalid(
+                    "context_length_exceeded",
+                    "This model's maximum context length is "
+                            + context
+                            + " tokens. However, your messages resulted in at least "
+                            + atLeast
+                            + " tokens. Please reduce the length of the messages.");
+        }
+        int prompt = engine.promptTokens(request).length;
         int maxTokens = call.maxTokens() == null ? Math.max(0, context - prompt) : call.maxTokens();
         if (prompt + maxTokens > context || prompt > context) {
             throw OpenAiError.invalid(
@@ -420,6 +442,15 @@ public final class ModelServer implements AutoCloseable {
                     stream,
                     usage,
                     stops(b.get("stop")));
+        }
+
+        /** Characters of the prompt or of all messages. */
+        int chars() {
+            int n = prompt == null ? 0 : prompt.length();
+            for (ChatMessage m : messages) {
+                n += m.content().length();
+            }
+            return n;
         }
 
         GenerationRequest toRequest(int context) {

@@ -247,6 +247,14 @@ class ModelServerTest {
                 post("/v1/completions", "{\"prompt\":\"" + " dog".repeat(context + 1) + "\"}"),
                 400,
                 "context_length_exceeded");
+        HttpResponse<String> huge =
+                post(
+                        "/v1/completions",
+                        "{\"prompt\":\"" + "Once upon a time. ".repeat(20_000) + "\"}");
+        assertError(huge, 400, "context_length_exceeded");
+        assertThat(JSON.readTree(huge.body()).at("/error/message").asText())
+                .as("refused by its length in characters, before tokenizing")
+                .contains("at least");
         assertError(
                 post("/v1/chat/completions", "{\"model\":\"stories260K\",\"messages\":[]}"),
                 400,
@@ -254,7 +262,7 @@ class ModelServerTest {
         assertError(get("/v1/nothing"), 404, "not_found");
         assertThat(OBSERVED.get())
                 .as("every JSON-object request is seen, bad JSON and unknown routes are not")
-                .isEqualTo(before + 4);
+                .isEqualTo(before + 5);
     }
 
     private static void assertError(HttpResponse<String> r, int status, String code)

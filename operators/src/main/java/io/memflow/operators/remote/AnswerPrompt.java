@@ -37,6 +37,19 @@ public final class AnswerPrompt {
         return List.of(ChatMessage.system(SYSTEM), ChatMessage.user(sb.toString()));
     }
 
+    /** The same messages over memory lines that already carry their dates (eval's items). */
+    public static List<ChatMessage> ofLines(String question, List<String> lines) {
+        StringBuilder sb = new StringBuilder("Memories:\n");
+        if (lines.isEmpty()) {
+            sb.append("(none)\n");
+        }
+        for (String l : lines) {
+            sb.append("- ").append(l.replace('\n', ' ')).append('\n');
+        }
+        sb.append("\nQuestion: ").append(question);
+        return List.of(ChatMessage.system(SYSTEM), ChatMessage.user(sb.toString()));
+    }
+
     public static List<ChatMessage> of(MemoryAnswer a) {
         return of(a.getQuestion(), a.getMemories());
     }
