@@ -13,6 +13,9 @@ import io.memflow.operators.ingest.InputDecoder;
 import io.memflow.operators.longterm.LongTermFunction;
 import io.memflow.operators.longterm.LongTermMemory;
 import io.memflow.operators.ordering.EventOrderFunction;
+import io.memflow.operators.remote.LlmExtractionConsolidator;
+import io.memflow.operators.remote.RemoteGenerateFunction;
+import io.memflow.operators.remote.RemoteSettings;
 import io.memflow.operators.retrieval.Retriever;
 import io.memflow.operators.sensory.PosTokenScorer;
 import io.memflow.operators.sensory.SensoryFilter;
@@ -168,11 +171,9 @@ public final class MemflowPipeline {
                         .name("short-term")
                         .uid(Uids.SHORT_TERM);
 
+        RemoteSettings remote = RemoteSettings.of(conf);
         InferenceSettings inference = InferenceSettings.of(conf);
-        Consolidator consolidator = new ExtractiveConsolidator();
-        if (inference != null && conf.get(MemflowOptions.LLM_SUMMARY)) {
-            consolidator = new LlmSummaryConsolidator(consolidator, inference);
-        }
+        Consolidator consolidator = consolidator(conf, inference, remote);
         DataStream<MemoryInput> consolidated =
                 buffered.map(
                                 new ConsolidateFunction(
@@ -204,12 +205,63 @@ public final class MemflowPipeline {
         DataStream<MemoryAnswer> answered = changelog.getSideOutput(LongTermFunction.ANSWERS);
         if (inference != null) {
             answered = withInference(conf, inference, ordered, answered, key);
+        } else if (remote != null) {
+            answered = withRemoteInference(conf, remote, answered);
         }
         // a rejected query is answered too (with its error), besides its dead letter
         answered.union(decoded.getSideOutput(DecodeValidateFunction.ERROR_ANSWERS))
                 .sinkTo(answers)
                 .name("answers")
                 .uid(Uids.SINK_ANSWERS);
+    }
+
+    /**
+     * Extractive facts by default; {@code memflow.consolidation.mode=llm} asks the endpoint for
+     * them (one call per batch); {@code memflow.consolidate.llm-summary} adds an embedded-model
+     * summary.
+     */
+    static Consolidator consolidator(
+            ReadableConfig conf, InferenceSettings inference, RemoteSettings remote) {
+        String mode = conf.get(MemflowOptions.CONSOLIDATION_MODE).strip();
+        Consolidator c;
+        switch (mode) {
+            case "extractive" -> c = new ExtractiveConsolidator();
+            case "llm" -> {
+                if (remote == null) {
+                    throw new IllegalArgumentException(
+                            "memflow.consolidation.mode=llm needs memflow.inference.endpoint (and"
+                                    + " endpoint-model): the model that extracts the facts");
+                }
+                c =
+                        new LlmExtractionConsolidator(
+                                remote, conf.get(MemflowOptions.CONSOLIDATION_MAX_TOKENS));
+            }
+            default ->
+                    throw new IllegalArgumentException(
+                            "memflow.consolidation.mode is '" + mode + "'; use extractive or llm");
+        }
+        if (inference != null && conf.get(MemflowOptions.LLM_SUMMARY)) {
+            c = new LlmSummaryConsolidator(c, inference);
+        }
+        return c;
+    }
+
+    /**
+     * Generated text from a remote OpenAI-compatible endpoint: the retrieval answers go through
+     * async I/O to it (no keyed state: the answer carries the memories and the question).
+     */
+    private static DataStream<MemoryAnswer> withRemoteInference(
+            ReadableConfig conf, RemoteSettings remote, DataStream<MemoryAnswer> answers) {
+        int capacity = conf.get(MemflowOptions.INFERENCE_MAX_IN_FLIGHT);
+        return AsyncDataStream.orderedWait(
+                        answers,
+                        new RemoteGenerateFunction(remote, capacity),
+                        conf.get(MemflowOptions.INFERENCE_TIMEOUT).toMillis(),
+                        TimeUnit.MILLISECONDS,
+                        capacity)
+                .returns(new AvroTypeInfo<>(MemoryAnswer.class))
+                .name("inference-remote")
+                .uid(Uids.INFERENCE_REMOTE);
     }
 
     /**

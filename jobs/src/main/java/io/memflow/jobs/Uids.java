@@ -21,6 +21,7 @@ public final class Uids {
     public static final String LONG_TERM = "long-term";
     public static final String INFERENCE_EPISODES = "inference-episodes";
     public static final String INFERENCE_GENERATE = "inference-generate";
+    public static final String INFERENCE_REMOTE = "inference-remote";
     public static final String SINK_CHANGES = "sink-memory-changes";
     public static final String SINK_ANSWERS = "sink-answers";
     public static final String SINK_DEAD_LETTERS = "sink-dead-letters";

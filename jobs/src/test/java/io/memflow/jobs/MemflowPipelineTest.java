@@ -39,6 +39,31 @@ class MemflowPipelineTest {
                 .contains(Uids.LONG_TERM, Uids.INFERENCE_EPISODES, Uids.INFERENCE_GENERATE);
     }
 
+    @Test
+    void withAnEndpointTheRemoteOperatorHasAUidAndNoEpisodes() {
+        Configuration conf = new Configuration();
+        conf.set(MemflowOptions.ENDPOINT, "http://127.0.0.1:9/v1");
+        conf.set(MemflowOptions.ENDPOINT_MODEL, "any");
+        conf.set(MemflowOptions.CONSOLIDATION_MODE, "llm");
+        assertThat(uidsOf(conf))
+                .contains(Uids.CONSOLIDATE, Uids.INFERENCE_REMOTE)
+                .doesNotContain(Uids.INFERENCE_EPISODES, Uids.INFERENCE_GENERATE);
+    }
+
+    @Test
+    void endpointAndModelPathTogetherOrLlmModeWithoutEndpointAreRefused() {
+        Configuration both = new Configuration();
+        both.set(MemflowOptions.ENDPOINT, "http://127.0.0.1:9/v1");
+        both.set(MemflowOptions.ENDPOINT_MODEL, "any");
+        both.set(MemflowOptions.MODEL_PATH, "/models/any.gguf");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> uidsOf(both))
+                .hasMessageContaining("both set");
+        Configuration llm = new Configuration();
+        llm.set(MemflowOptions.CONSOLIDATION_MODE, "llm");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> uidsOf(llm))
+                .hasMessageContaining("needs memflow.inference.endpoint");
+    }
+
     private static List<String> uidsOf(Configuration conf) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         MemflowPipeline.build(

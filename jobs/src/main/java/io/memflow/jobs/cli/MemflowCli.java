@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
             io.memflow.jobs.serve.ServeCommand.class,
             io.memflow.jobs.serve.McpCommand.class,
             io.memflow.jobs.bench.ServeBenchCommand.class,
+            io.memflow.jobs.modelserver.ServeModelCommand.class,
             io.memflow.serving.cli.GenerateCommand.class,
             io.memflow.serving.cli.SynthModelCommand.class,
             io.memflow.serving.cli.KvBenchCommand.class,

@@ -26,8 +26,12 @@ final class Baselines {
             Embedder embedder,
             int k,
             int maxK,
-            Progress progress) {
+            Progress progress,
+            @javax.annotation.Nullable JudgedAnswers judged) {
         SystemScores s = new SystemScores("naive-rag", k, maxK);
+        if (judged != null) {
+            s.answerWith(judged);
+        }
         int total = 0;
         for (Locomo.Conversation c : convs) {
             total += c.questions().size();
@@ -75,11 +79,19 @@ final class Baselines {
             turns += c.turns().size();
         }
         s.ingestTurnsPerSecond = turns / Math.max(s.ingestTurnsPerSecond, 1e-9);
+        s.stopAnswering();
         return s;
     }
 
-    static SystemScores fullText(List<Locomo.Conversation> convs, int k, int maxK) {
+    static SystemScores fullText(
+            List<Locomo.Conversation> convs,
+            int k,
+            int maxK,
+            @javax.annotation.Nullable JudgedAnswers judged) {
         SystemScores s = new SystemScores("full-text", k, maxK);
+        if (judged != null) {
+            s.answerWith(judged);
+        }
         int turns = 0;
         for (Locomo.Conversation c : convs) {
             StringBuilder history = new StringBuilder();
@@ -102,6 +114,7 @@ final class Baselines {
             }
         }
         s.ingestTurnsPerSecond = 0.0;
+        s.stopAnswering();
         return s;
     }
 }

@@ -3,6 +3,7 @@ package io.memflow.jobs.eval;
 import io.memflow.jobs.cli.CliException;
 import io.memflow.operators.config.MemflowOptions;
 import io.memflow.operators.embedding.MiniLmEmbedder;
+import io.memflow.operators.metrics.MemflowMetrics;
 import io.memflow.operators.retrieval.Retriever;
 import io.memflow.operators.sensory.SensoryFunction;
 import io.memflow.operators.text.Text;
@@ -75,6 +76,46 @@ public class EvalCommand implements Callable<Integer> {
             description = "Any memflow.* or Flink option, e.g. -Dmemflow.sensory.keep-ratio=0.6.")
     Map<String, String> properties = new LinkedHashMap<>();
 
+    @Option(
+            names = "--answer-endpoint",
+            description =
+                    "OpenAI-compatible API (e.g. http://localhost:8000/v1) that answers every scored"
+                            + " question from each system's top-k items: adds answerF1 (token F1"
+                            + " against the gold answer). One call per question and system.")
+    String answerEndpoint;
+
+    @Option(
+            names = "--answer-model",
+            description = "Model at --answer-endpoint (default: the first it lists).")
+    String answerModel;
+
+    @Option(
+            names = "--judge-endpoint",
+            description =
+                    "OpenAI-compatible API that judges each generated answer against the gold one"
+                            + " (yes/no prompt in docs/EVALUATION.md): adds judgedAccuracy. One"
+                            + " more call per answered question and system.")
+    String judgeEndpoint;
+
+    @Option(
+            names = "--judge-model",
+            description = "Model at --judge-endpoint (default: the first it lists).")
+    String judgeModel;
+
+    @Option(
+            names = "--answer-limit",
+            description =
+                    "Answer (and judge) only the first N scored questions of each system: a cheap"
+                            + " trial of an endpoint before a full run.")
+    Integer answerLimit;
+
+    @Option(
+            names = "--api-key-env",
+            description =
+                    "Environment variable with the API key of both endpoints (e.g."
+                            + " OPENAI_API_KEY); without it no key is sent.")
+    String apiKeyEnv;
+
     @Override
     public Integer call() throws Exception {
         if (k < 1 || k > 100) {
@@ -108,11 +149,35 @@ public class EvalCommand implements Callable<Integer> {
         options.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
 
         MemflowRun.Output run = MemflowRun.run(options, turnRecords, queryRecords, progress);
-        SystemScores memflow = scoreMemflow(convs, run, options, maxK, progress);
-
-        MiniLmEmbedder embedder = MiniLmEmbedder.shared();
-        SystemScores naive = Baselines.naiveRag(convs, embedder, k, maxK, progress);
-        SystemScores full = Baselines.fullText(convs, k, maxK);
+        if (answerLimit != null && answerLimit < 1) {
+            throw new CliException("--answer-limit must be at least 1");
+        }
+        if (judgeEndpoint != null && answerEndpoint == null) {
+            throw new CliException("--judge-endpoint needs --answer-endpoint: it judges answers");
+        }
+        JudgedAnswers judged =
+                answerEndpoint == null
+                        ? null
+                        : JudgedAnswers.open(
+                                answerEndpoint,
+                                answerModel,
+                                judgeEndpoint,
+                                judgeModel,
+                                apiKeyEnv,
+                                answerLimit == null ? Integer.MAX_VALUE : answerLimit);
+        SystemScores memflow;
+        SystemScores naive;
+        SystemScores full;
+        try {
+            memflow = scoreMemflow(convs, run, options, maxK, progress, judged);
+            MiniLmEmbedder embedder = MiniLmEmbedder.shared();
+            naive = Baselines.naiveRag(convs, embedder, k, maxK, progress, judged);
+            full = Baselines.fullText(convs, k, maxK, judged);
+        } finally {
+            if (judged != null) {
+                judged.close();
+            }
+        }
         List<SystemScores> systems = List.of(memflow, naive, full);
 
         Map<String, Object> json =
@@ -145,8 +210,12 @@ public class EvalCommand implements Callable<Integer> {
             MemflowRun.Output run,
             Configuration options,
             int maxK,
-            Progress progress) {
+            Progress progress,
+            @javax.annotation.Nullable JudgedAnswers judged) {
         SystemScores s = new SystemScores("memflow", k, maxK);
+        if (judged != null) {
+            s.answerWith(judged);
+        }
         Map<String, MemoryAnswer> answers = new HashMap<>();
         for (MemoryAnswer a : run.answers()) {
             answers.put(a.getQueryId(), a);
@@ -179,6 +248,7 @@ public class EvalCommand implements Callable<Integer> {
             }
         }
         s.ingestTurnsPerSecond = turnsOf(convs) / run.jobSeconds();
+        s.turns = turnsOf(convs);
         pipeline(s, run);
         progress.start("memflow scoring", total);
         int missing = 0;
@@ -215,6 +285,7 @@ public class EvalCommand implements Callable<Integer> {
                             + missingIds
                             + "); rerun with MEMFLOW_DEBUG=1 and check the dead letters");
         }
+        s.stopAnswering();
         return s;
     }
 
@@ -235,6 +306,12 @@ public class EvalCommand implements Callable<Integer> {
                 segments.add(c.getUserId() + "/" + c.getRecord().getSegmentId());
             }
         }
+        // LLM extraction (memflow.consolidation.mode=llm): its calls and tokens, 0 otherwise
+        s.llmCalls = accumulator(run, MemflowMetrics.LLM_CALLS);
+        s.llmPromptTokens = accumulator(run, MemflowMetrics.LLM_PROMPT_TOKENS);
+        s.llmCompletionTokens = accumulator(run, MemflowMetrics.LLM_COMPLETION_TOKENS);
+        s.pipeline.put("llmFallbacks", accumulator(run, MemflowMetrics.LLM_FALLBACKS));
+        s.pipeline.put("llmInventedIds", accumulator(run, MemflowMetrics.LLM_INVENTED_IDS));
         s.pipeline.put("turnsIn", turnsIn);
         s.pipeline.put("turnsDropped", dropped);
         s.pipeline.put("droppedTurnRatio", SystemScores.round(ratio(dropped, turnsIn)));

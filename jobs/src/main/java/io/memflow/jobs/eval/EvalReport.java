@@ -110,6 +110,29 @@ final class EvalReport {
                             (Double) f.get("queryLatencyMsP50"),
                             (Double) f.get("queryLatencyMsP99")));
         }
+        if (systems.get(0).fields().containsKey("answerF1")) {
+            b.append("\n## Generated answers (top-")
+                    .append(k)
+                    .append(" items to the answer model; docs/EVALUATION.md)\n\n")
+                    .append("| system | answerF1 | judgedAccuracy | answer calls | failed |")
+                    .append(" judge calls |\n|---|---|---|---|---|---|\n");
+            for (SystemScores s : systems) {
+                Map<String, Object> f = s.fields();
+                b.append("| ")
+                        .append(s.name)
+                        .append(" | ")
+                        .append(f.get("answerF1"))
+                        .append(" | ")
+                        .append(f.getOrDefault("judgedAccuracy", "-"))
+                        .append(" | ")
+                        .append(f.get("answerCalls"))
+                        .append(" | ")
+                        .append(f.get("answerFailures"))
+                        .append(" | ")
+                        .append(f.get("judgeCalls"))
+                        .append(" |\n");
+            }
+        }
         b.append("\n## Per category (recall@")
                 .append(k)
                 .append(" / answerRecall@")

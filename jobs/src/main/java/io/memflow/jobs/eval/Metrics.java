@@ -66,6 +66,36 @@ public final class Metrics {
         return (double) hit / gold.size();
     }
 
+    /**
+     * SQuAD token F1 of a generated answer against the gold answer, both {@link #normalize}d: the
+     * harmonic mean of the shares of shared tokens (counted with multiplicity) in each.
+     */
+    public static double tokenF1(String prediction, String gold) {
+        List<String> p = normalize(prediction == null ? "" : prediction);
+        List<String> g = normalize(gold == null ? "" : gold);
+        if (p.isEmpty() || g.isEmpty()) {
+            return p.isEmpty() && g.isEmpty() ? 1.0 : 0.0;
+        }
+        java.util.Map<String, Integer> left = new java.util.HashMap<>();
+        for (String t : g) {
+            left.merge(t, 1, Integer::sum);
+        }
+        int common = 0;
+        for (String t : p) {
+            Integer n = left.get(t);
+            if (n != null && n > 0) {
+                left.put(t, n - 1);
+                common++;
+            }
+        }
+        if (common == 0) {
+            return 0.0;
+        }
+        double precision = (double) common / p.size();
+        double recall = (double) common / g.size();
+        return 2 * precision * recall / (precision + recall);
+    }
+
     /** SQuAD normalisation: lower case, drop punctuation, drop articles, split on white space. */
     public static List<String> normalize(String s) {
         StringBuilder b = new StringBuilder(s.length());

@@ -38,7 +38,13 @@ final class SystemScores {
                     5,
                     "adversarial");
 
-    private record Scored(int category, double[] recall, double answerRecall, double[] tokens) {}
+    private record Scored(
+            int category,
+            double[] recall,
+            double answerRecall,
+            double[] tokens,
+            double f1,
+            double judged) {}
 
     final String name;
     final int maxK;
@@ -46,12 +52,29 @@ final class SystemScores {
     long rawTokens;
     long storedTokens;
     long llmCalls;
+    long llmPromptTokens;
+    long llmCompletionTokens;
+
+    /** Turns fed to the system, for the per-turn LLM figures. */
+    long turns;
+
     double ingestTurnsPerSecond;
 
     /** What the tiers did (memflow only): sensory totals, topic segments, sleep-time changes. */
     final Map<String, Object> pipeline = new LinkedHashMap<>();
 
     private final List<Scored> scored = new ArrayList<>();
+
+    /** Generates and judges answers from the top-k items when eval has an answer endpoint. */
+    @javax.annotation.Nullable private JudgedAnswers judged;
+
+    private long answerCalls;
+    private long answerFailures;
+    private long judgeCalls;
+    private long judgeUnparsed;
+    private long judgeFailures;
+    private long answerPromptTokens;
+    private long answerCompletionTokens;
     private final List<Double> latencies = new ArrayList<>();
 
     SystemScores(String name, int k, int maxK) {
@@ -81,9 +104,93 @@ final class SystemScores {
             }
             tokens[kk] = running;
         }
+        double f1 = Double.NaN;
+        double verdict = Double.NaN;
+        if (judged != null && answeredHere < judged.limit) {
+            answeredHere++;
+            List<String> shown = new ArrayList<>();
+            for (Item i : top.subList(0, Math.min(k, top.size()))) {
+                shown.add(i.text());
+            }
+            JudgedAnswers.Outcome o = judged.score(q.question(), q.answer(), shown);
+            f1 = o.f1();
+            verdict = o.judged();
+        }
         scored.add(
                 new Scored(
-                        q.category(), recall, Metrics.answerRecall(texts, q.answer(), k), tokens));
+                        q.category(),
+                        recall,
+                        Metrics.answerRecall(texts, q.answer(), k),
+                        tokens,
+                        f1,
+                        verdict));
+    }
+
+    /**
+     * Answers every scored question added from now on with {@code j}; {@link #stopAnswering} keeps
+     * its call counts for this system.
+     */
+    void answerWith(JudgedAnswers j) {
+        judged = j;
+        answerCalls = -j.answerCalls;
+        answerFailures = -j.answerFailures;
+        judgeCalls = -j.judgeCalls;
+        judgeUnparsed = -j.judgeUnparsed;
+        judgeFailures = -j.judgeFailures;
+        answerPromptTokens = -j.promptTokens;
+        answerCompletionTokens = -j.completionTokens;
+    }
+
+    void stopAnswering() {
+        if (judged == null) {
+            return;
+        }
+        answerCalls += judged.answerCalls;
+        answerFailures += judged.answerFailures;
+        judgeCalls += judged.judgeCalls;
+        judgeUnparsed += judged.judgeUnparsed;
+        judgeFailures += judged.judgeFailures;
+        answerPromptTokens += judged.promptTokens;
+        answerCompletionTokens += judged.completionTokens;
+        answered = true;
+        judging = judged.judging();
+        judged = null;
+    }
+
+    private boolean answered;
+    private boolean judging;
+    private int answeredHere;
+
+    /** Mean answer F1 over the answered scored questions (see --answer-limit). */
+    double answerF1(int category) {
+        return meanOfAnswered(category, Scored::f1);
+    }
+
+    double judgedAccuracy(int category) {
+        return meanOfAnswered(category, Scored::judged);
+    }
+
+    private int answeredCount(int category) {
+        int n = 0;
+        for (Scored s : scored) {
+            if ((category == 0 || s.category() == category) && !Double.isNaN(s.f1())) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private double meanOfAnswered(int category, java.util.function.ToDoubleFunction<Scored> f) {
+        double sum = 0;
+        int n = 0;
+        for (Scored s : scored) {
+            double v = f.applyAsDouble(s);
+            if ((category == 0 || s.category() == category) && !Double.isNaN(v)) {
+                sum += v;
+                n++;
+            }
+        }
+        return n == 0 ? 0.0 : sum / n;
     }
 
     int scoredQueries() {
@@ -125,6 +232,10 @@ final class SystemScores {
         return n;
     }
 
+    private double perTurn(long n) {
+        return turns == 0 ? 0.0 : (double) n / turns;
+    }
+
     /** The report fields, in the contract's order. */
     Map<String, Object> fields() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -136,6 +247,25 @@ final class SystemScores {
         m.put("storedTokens", storedTokens);
         m.put("retrievedTokensPerQuery@" + k, round(tokensPerQuery(k)));
         m.put("llmCalls", llmCalls);
+        m.put("llmPromptTokens", llmPromptTokens);
+        m.put("llmCompletionTokens", llmCompletionTokens);
+        m.put("llmCallsPerTurn", round(perTurn(llmCalls)));
+        m.put("llmPromptTokensPerTurn", round(perTurn(llmPromptTokens)));
+        m.put("llmCompletionTokensPerTurn", round(perTurn(llmCompletionTokens)));
+        if (answered) {
+            m.put("answerF1", round(answerF1(0)));
+            if (judging) {
+                m.put("judgedAccuracy", round(judgedAccuracy(0)));
+            }
+            m.put("answered", answeredCount(0));
+            m.put("answerCalls", answerCalls);
+            m.put("answerFailures", answerFailures);
+            m.put("judgeCalls", judgeCalls);
+            m.put("judgeUnparsed", judgeUnparsed);
+            m.put("judgeFailures", judgeFailures);
+            m.put("answerPromptTokens", answerPromptTokens);
+            m.put("answerCompletionTokens", answerCompletionTokens);
+        }
         m.put("ingestTurnsPerSecond", round(ingestTurnsPerSecond));
         double[] lat = latencies.stream().mapToDouble(Double::doubleValue).toArray();
         m.put("queryLatencyMsP50", round(Metrics.percentile(lat, 50)));
@@ -145,6 +275,13 @@ final class SystemScores {
             Map<String, Object> cat = new LinkedHashMap<>();
             cat.put("recall@" + k, round(recall(k, c)));
             cat.put("answerRecall@" + k, round(answerRecall(c)));
+            if (answered) {
+                cat.put("answerF1", round(answerF1(c)));
+                cat.put("answered", answeredCount(c));
+            }
+            if (judging) {
+                cat.put("judgedAccuracy", round(judgedAccuracy(c)));
+            }
             cat.put("queries", count(c));
             per.put(CATEGORIES.get(c), cat);
         }

@@ -84,9 +84,23 @@ class MetricsTest {
                         "rawTokens",
                         "storedTokens",
                         "llmCalls",
+                        "llmPromptTokens",
+                        "llmCompletionTokens",
+                        "llmCallsPerTurn",
+                        "llmPromptTokensPerTurn",
+                        "llmCompletionTokensPerTurn",
                         "ingestTurnsPerSecond",
                         "queryLatencyMsP50",
                         "queryLatencyMsP99",
                         "perCategory");
+    }
+
+    @Test
+    void tokenF1IsSquadF1OverNormalisedTokens() {
+        assertThat(Metrics.tokenF1("The Seattle", "seattle")).isEqualTo(1.0);
+        assertThat(Metrics.tokenF1("she moved to Seattle", "Seattle")).isEqualTo(0.4);
+        assertThat(Metrics.tokenF1("Boston", "Seattle")).isEqualTo(0.0);
+        assertThat(Metrics.tokenF1("", "Seattle")).isEqualTo(0.0);
+        assertThat(Metrics.tokenF1("dog dog", "dog cat")).isEqualTo(0.5);
     }
 }

@@ -302,6 +302,83 @@ public final class MemflowOptions {
                             "Longest one answer may wait for generation; past it the answer"
                                     + " leaves without generated text.");
 
+    // --- remote engine (OpenAI-compatible endpoint)
+    public static final ConfigOption<String> ENDPOINT =
+            key("memflow.inference.endpoint")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Base URL of an OpenAI-compatible API (vLLM, llama.cpp server, Ollama,"
+                                    + " a hosted API, memflow serve-model), e.g."
+                                    + " http://localhost:8000/v1. Set, answers get generated text"
+                                    + " from its chat completions instead of the embedded engine"
+                                    + " (EpiCache applies to the embedded engine only); exclusive"
+                                    + " with memflow.inference.model-path.");
+
+    public static final ConfigOption<String> ENDPOINT_MODEL =
+            key("memflow.inference.endpoint-model")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Model name sent to memflow.inference.endpoint; required with it.");
+
+    public static final ConfigOption<String> ENDPOINT_API_KEY_FILE =
+            key("memflow.inference.endpoint-api-key-file")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "File holding the endpoint's API key (read on the TaskManager, never"
+                                    + " part of the job graph).");
+
+    public static final ConfigOption<String> ENDPOINT_API_KEY_ENV =
+            key("memflow.inference.endpoint-api-key-env")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Name of the environment variable holding the endpoint's API key"
+                                    + " (e.g. OPENAI_API_KEY); without a key file or variable no"
+                                    + " key is sent.");
+
+    public static final ConfigOption<Duration> ENDPOINT_TIMEOUT =
+            key("memflow.inference.endpoint-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(60))
+                    .withDescription("Longest one request to the endpoint may take.");
+
+    public static final ConfigOption<Integer> ENDPOINT_MAX_CONCURRENT =
+            key("memflow.inference.endpoint-max-concurrent")
+                    .intType()
+                    .defaultValue(4)
+                    .withDescription("Requests in flight to the endpoint per subtask at most.");
+
+    public static final ConfigOption<Integer> ENDPOINT_RETRIES =
+            key("memflow.inference.endpoint-retries")
+                    .intType()
+                    .defaultValue(2)
+                    .withDescription(
+                            "Retries of a request that got 408, 409, 429 or 5xx or lost its"
+                                    + " connection, with exponential back-off (honouring"
+                                    + " Retry-After); then the request has failed.");
+
+    public static final ConfigOption<String> CONSOLIDATION_MODE =
+            key("memflow.consolidation.mode")
+                    .stringType()
+                    .defaultValue("extractive")
+                    .withDescription(
+                            "extractive: every kept turn becomes a fact, no model. llm: one chat"
+                                    + " completion per short-term batch to"
+                                    + " memflow.inference.endpoint extracts the facts as JSON"
+                                    + " (text, speaker, date, source turn ids); invalid or failed"
+                                    + " output falls back to the extractive facts of that batch.");
+
+    public static final ConfigOption<Integer> CONSOLIDATION_MAX_TOKENS =
+            key("memflow.consolidation.llm-max-tokens")
+                    .intType()
+                    .defaultValue(512)
+                    .withDescription(
+                            "Completion tokens of one LLM extraction call at most"
+                                    + " (memflow.consolidation.mode=llm).");
+
     private static ConfigOption<String> topic(String name) {
         return key("memflow.topics." + name)
                 .stringType()
@@ -354,6 +431,15 @@ public final class MemflowOptions {
                 MAX_UTTERANCES,
                 INFERENCE_THREADS,
                 INFERENCE_MAX_IN_FLIGHT,
-                INFERENCE_TIMEOUT);
+                INFERENCE_TIMEOUT,
+                ENDPOINT,
+                ENDPOINT_MODEL,
+                ENDPOINT_API_KEY_FILE,
+                ENDPOINT_API_KEY_ENV,
+                ENDPOINT_TIMEOUT,
+                ENDPOINT_MAX_CONCURRENT,
+                ENDPOINT_RETRIES,
+                CONSOLIDATION_MODE,
+                CONSOLIDATION_MAX_TOKENS);
     }
 }

@@ -40,6 +40,7 @@ public class ConsolidateFunction extends RichMapFunction<MemoryInput, MemoryInpu
     public void open(OpenContext ctx) throws Exception {
         embedder = embed ? MiniLmEmbedder.shared() : null;
         consolidator.open();
+        consolidator.register(getRuntimeContext());
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.memflow.schemas.MemoryRecord;
 import io.memflow.schemas.internal.SegmentBatch;
 import java.io.Serializable;
 import java.util.List;
+import org.apache.flink.api.common.functions.RuntimeContext;
 
 /**
  * Turns one flushed short-term batch into candidate memory entries: called once per batch, never
@@ -18,6 +19,12 @@ public interface Consolidator extends Serializable {
      * Acquires what the consolidator needs on the TaskManager (a model); called by the operator.
      */
     default void open() throws Exception {}
+
+    /**
+     * Registers the consolidator's own metrics and accumulators with the operator, after {@link
+     * #open()}.
+     */
+    default void register(RuntimeContext ctx) {}
 
     /** Releases what {@link #open()} acquired. */
     default void close() {}

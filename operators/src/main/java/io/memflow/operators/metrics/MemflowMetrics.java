@@ -48,6 +48,17 @@ public final class MemflowMetrics {
     public static final String PREFILL_TOKENS_PER_SECOND = "prefillTokensPerSecond";
     public static final String DECODE_TOKENS_PER_SECOND = "decodeTokensPerSecond";
 
+    // remote engine (memflow.inference.endpoint) and LLM extraction (memflow.consolidation.mode):
+    // registered only when configured, so not in all() (the default job's metric set)
+    public static final String ANSWERS_WITHOUT_TEXT = "answersWithoutText";
+    public static final String ANSWER_PROMPT_TOKENS = "answerPromptTokens";
+    public static final String ANSWER_COMPLETION_TOKENS = "answerCompletionTokens";
+    public static final String LLM_CALLS = "llmCalls";
+    public static final String LLM_PROMPT_TOKENS = "llmPromptTokens";
+    public static final String LLM_COMPLETION_TOKENS = "llmCompletionTokens";
+    public static final String LLM_FALLBACKS = "llmFallbacks";
+    public static final String LLM_INVENTED_IDS = "llmInventedIds";
+
     private MemflowMetrics() {}
 
     /** Every metric name memflow registers (change counters expanded). */
