@@ -119,7 +119,8 @@ class RemoteModelITCase extends JobTestBase {
                 assertThat(bySystem(requests, AnswerPrompt.SYSTEM))
                         .as("one answer call")
                         .hasSize(1);
-                Map<String, Object> acc = job.getAccumulators().get();
+                Map<String, Object> acc =
+                        awaitAccumulator(job, MemflowMetrics.LLM_CALLS, (long) extraction.size());
                 assertThat(acc.get(MemflowMetrics.LLM_CALLS))
                         .as("the job counts the calls the server saw")
                         .isEqualTo((long) extraction.size());
@@ -210,7 +211,7 @@ class RemoteModelITCase extends JobTestBase {
                 assertThat(calls.get("err500").get()).as("retried once").isEqualTo(2);
                 assertThat(calls.get("err429").get()).as("retried once").isEqualTo(2);
                 assertThat(calls.get("slow").get()).as("timed out, retried once").isEqualTo(2);
-                Map<String, Object> acc = job.getAccumulators().get();
+                Map<String, Object> acc = awaitAccumulator(job, MemflowMetrics.LLM_CALLS, 5L);
                 assertThat(acc.get(MemflowMetrics.LLM_CALLS)).as("one per batch").isEqualTo(5L);
                 assertThat(acc.get(MemflowMetrics.LLM_FALLBACKS)).isEqualTo(4L);
                 assertThat(acc.get(MemflowMetrics.LLM_INVENTED_IDS)).isEqualTo(2L);
@@ -312,6 +313,21 @@ class RemoteModelITCase extends JobTestBase {
         return requests.stream()
                 .filter(r -> system.equals(r.at("/messages/0/content").asText()))
                 .toList();
+    }
+
+    /**
+     * The running job's accumulators once {@code name} has reached {@code expected}: task managers
+     * report them with their heartbeats, so a fresh value arrives a little later (at most 60 s).
+     */
+    private static Map<String, Object> awaitAccumulator(JobClient job, String name, long expected)
+            throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Map<String, Object> acc = job.getAccumulators().get();
+        while (!Long.valueOf(expected).equals(acc.get(name)) && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            acc = job.getAccumulators().get();
+        }
+        return acc;
     }
 
     private static List<MemoryRecord> added(TopicIo io, JobHarness h) {

@@ -15,11 +15,18 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.models.Model;
 import io.memflow.jobs.SharedData;
+import io.memflow.operators.remote.RemoteEngine;
+import io.memflow.operators.remote.RemoteSettings;
+import io.memflow.serving.api.CancellationToken;
+import io.memflow.serving.api.ChatMessage;
+import io.memflow.serving.api.GenerationRequest;
+import io.memflow.serving.api.GenerationResult;
 import io.memflow.serving.model.LlamaEngine;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -113,6 +120,33 @@ class ModelServerTest {
                             e -> assertThat(e.code()).contains("context_length_exceeded"));
         } finally {
             client.close();
+        }
+    }
+
+    @Test
+    void remoteEngineGeneratesStreamedOrNotWithTheServersUsage() throws Exception {
+        RemoteSettings settings =
+                new RemoteSettings(
+                        base + "/v1", "stories260K", null, null, Duration.ofSeconds(30), 1, 0, 16);
+        try (RemoteEngine remote = RemoteEngine.create(settings)) {
+            GenerationRequest request =
+                    GenerationRequest.ofChat(List.of(ChatMessage.user("Lily saw a cat.")))
+                            .withMaxTokens(16);
+            GenerationResult whole = remote.generate(request);
+            StringBuilder pieces = new StringBuilder();
+            GenerationResult streamed =
+                    remote.generate(
+                            request,
+                            (token, piece) -> pieces.append(piece),
+                            CancellationToken.none());
+            assertThat(whole.text()).isNotBlank();
+            assertThat(streamed.text()).isEqualTo(whole.text());
+            assertThat(pieces.toString()).isEqualTo(whole.text());
+            assertThat(streamed.tokens()).hasSameSizeAs(whole.tokens());
+            assertThat(whole.promptTokens().length).isPositive();
+            RemoteEngine.Reply reply = remote.chat(request.messages(), 16, true);
+            assertThat(reply.text()).isEqualTo(whole.text());
+            assertThat(reply.completionTokens()).isEqualTo(whole.tokens().length);
         }
     }
 
@@ -263,6 +297,19 @@ class ModelServerTest {
         assertThat(OBSERVED.get())
                 .as("every JSON-object request is seen, bad JSON and unknown routes are not")
                 .isEqualTo(before + 5);
+    }
+
+    @Test
+    void serveModelWithoutAModelFileIsOneLineAndExitCode2() {
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cli = io.memflow.jobs.cli.MemflowCli.commandLine();
+        cli.setErr(new java.io.PrintWriter(err));
+        int code = cli.execute("serve-model", "--model", "/no/such/model.gguf");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString().strip())
+                .isEqualTo(
+                        "memflow serve-model: --model /no/such/model.gguf is not a file; pass a"
+                                + " GGUF model");
     }
 
     private static void assertError(HttpResponse<String> r, int status, String code)
