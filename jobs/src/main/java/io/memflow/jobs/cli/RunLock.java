@@ -9,7 +9,6 @@ import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -90,7 +89,7 @@ final class RunLock implements AutoCloseable {
     static RunLock acquire(String bootstrap, String group, String topic, int uiPort)
             throws Exception {
         String lockGroup = group + ".run-lock";
-        try (Admin admin = admin(bootstrap)) {
+        try (Admin admin = Preflight.admin(bootstrap)) {
             List<MemberDescription> holders = members(admin, lockGroup);
             // a run killed a moment ago stays a member until its session times out
             long deadline = System.nanoTime() + SESSION_TIMEOUT.plusSeconds(2).toNanos();
@@ -186,14 +185,6 @@ final class RunLock implements AutoCloseable {
         }
         ConsumerGroupDescription d = groups.get(lockGroup);
         return d == null ? List.of() : List.copyOf(d.members());
-    }
-
-    private static Admin admin(String bootstrap) {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
-        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
-        return Admin.create(p);
     }
 
     @Override
