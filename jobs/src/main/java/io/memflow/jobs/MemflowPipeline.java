@@ -4,6 +4,7 @@ import io.memflow.operators.config.MemflowOptions;
 import io.memflow.operators.consolidate.ConsolidateFunction;
 import io.memflow.operators.consolidate.Consolidator;
 import io.memflow.operators.consolidate.ExtractiveConsolidator;
+import io.memflow.operators.embedding.Embedders;
 import io.memflow.operators.inference.EpisodeFunction;
 import io.memflow.operators.inference.GenerateFunction;
 import io.memflow.operators.inference.InferenceSettings;
@@ -156,13 +157,15 @@ public final class MemflowPipeline {
                         .name("sensory")
                         .uid(Uids.SENSORY);
 
+        // the one embedding model of the job (null: none), named here and loaded by each operator
+        String embeddingModel = Embedders.modelOf(conf);
         ShortTermBuffer buffer =
                 new ShortTermBuffer(
                         conf.get(MemflowOptions.FLUSH_TOKENS),
                         conf.get(MemflowOptions.SHORT_TERM_IDLE_GAP).toMillis(),
-                        conf.get(MemflowOptions.EMBEDDING_ENABLED)
+                        embeddingModel != null
                                 ? new AdaptiveTopicBoundary(
-                                        conf.get(MemflowOptions.TOPIC_THRESHOLD))
+                                        conf.get(MemflowOptions.TOPIC_THRESHOLD), embeddingModel)
                                 : TopicBoundary.sessionsOnly());
         DataStream<MemoryInput> buffered =
                 DataStreamUtils.reinterpretAsKeyedStream(sensed, key)
@@ -175,9 +178,7 @@ public final class MemflowPipeline {
         InferenceSettings inference = InferenceSettings.of(conf);
         Consolidator consolidator = consolidator(conf, inference, remote);
         DataStream<MemoryInput> consolidated =
-                buffered.map(
-                                new ConsolidateFunction(
-                                        consolidator, conf.get(MemflowOptions.EMBEDDING_ENABLED)))
+                buffered.map(new ConsolidateFunction(consolidator, embeddingModel))
                         .returns(new AvroTypeInfo<>(MemoryInput.class))
                         .name("consolidate")
                         .uid(Uids.CONSOLIDATE);

@@ -1,8 +1,8 @@
 package io.memflow.operators;
 
-import io.memflow.operators.embedding.Embedder;
 import io.memflow.operators.embedding.Vectors;
 import io.memflow.operators.text.Text;
+import io.memflow.serving.embedding.TextEmbedder;
 import java.util.List;
 
 /**
@@ -10,7 +10,7 @@ import java.util.List;
  * share terms are similar, texts that share none are orthogonal, which makes topic shifts and
  * near-duplicates easy to construct in tests. Counts its calls, to check batching.
  */
-public final class TestingEmbedder implements Embedder {
+public final class TestingEmbedder implements TextEmbedder {
     public static final int DIMENSION = 512;
 
     public int calls;
@@ -34,5 +34,10 @@ public final class TestingEmbedder implements Embedder {
     @Override
     public int dimension() {
         return DIMENSION;
+    }
+
+    @Override
+    public String modelId() {
+        return "testing-hashed-terms";
     }
 }

@@ -7,7 +7,7 @@ import io.memflow.jobs.kafka.KafkaEndpoints;
 import io.memflow.jobs.kafka.TopicIo;
 import io.memflow.operators.config.MemflowOptions;
 import io.memflow.operators.consolidate.ExtractiveConsolidator;
-import io.memflow.operators.embedding.MiniLmEmbedder;
+import io.memflow.operators.embedding.Embedders;
 import io.memflow.operators.sensory.PosTokenScorer;
 import io.memflow.operators.sensory.SensoryFilter;
 import io.memflow.operators.sensory.SensoryFunction;
@@ -211,7 +211,7 @@ public class IngestBenchCommand implements Callable<Integer> {
                         .add(ExtractiveConsolidator.readerText(d.kept()));
             }
         }
-        MiniLmEmbedder embedder = MiniLmEmbedder.shared();
+        var embedder = Embedders.load(c.get(MemflowOptions.EMBEDDING_MODEL));
         embedder.embed(List.of("warm-up")); // model load is not embedding throughput
         long start = System.nanoTime();
         for (List<String> batch : runs.values()) {

@@ -9,8 +9,9 @@ import io.memflow.jobs.serve.ChangelogFollower;
 import io.memflow.jobs.serve.MemoryView;
 import io.memflow.jobs.serve.ServeCommand;
 import io.memflow.operators.config.MemflowOptions;
-import io.memflow.operators.embedding.MiniLmEmbedder;
+import io.memflow.operators.embedding.Embedders;
 import io.memflow.operators.embedding.Vectors;
+import io.memflow.operators.retrieval.Retriever;
 import io.memflow.schemas.ChangeType;
 import io.memflow.schemas.MemoryChange;
 import io.memflow.schemas.MemoryRecord;
@@ -56,6 +57,9 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = "Measure serve's search latency and its view's size and catch-up rate.")
 public class ServeBenchCommand implements Callable<Integer> {
+    /** The default embedder: the one serve ranks with unless configured otherwise. */
+    private static final String MODEL = MemflowOptions.EMBEDDING_MODEL.defaultValue();
+
     @Option(
             names = "--users",
             defaultValue = "100",
@@ -126,7 +130,7 @@ public class ServeBenchCommand implements Callable<Integer> {
             topics.add(catchUpTopic);
             kafka.createTopics(topics, 2, conf);
             log("embedder warm-up...");
-            MiniLmEmbedder.shared().embed("warm up");
+            Embedders.load(MODEL).embed("warm up");
 
             log("catch-up: producing " + catchUpChanges + " changes...");
             double catchUp = catchUp(kafka.bootstrapServers(), catchUpTopic, rnd);
@@ -279,7 +283,7 @@ public class ServeBenchCommand implements Callable<Integer> {
             }
             producer.flush();
         }
-        MemoryView view = new MemoryView();
+        MemoryView view = new MemoryView(Retriever.of(new Configuration()));
         long start = System.nanoTime();
         try (ChangelogFollower follower = new ChangelogFollower(bootstrap, topic, view).start()) {
             while (view.applied() < catchUpChanges) {
@@ -291,7 +295,7 @@ public class ServeBenchCommand implements Callable<Integer> {
 
     static MemoryChange change(String user, String id, Random rnd) {
         Instant t = Instant.parse("2024-01-01T00:00:00Z").plusSeconds(rnd.nextInt(365 * 86_400));
-        float[] v = new float[MiniLmEmbedder.DIMENSION];
+        float[] v = new float[Embedders.load(MODEL).dimension()];
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) rnd.nextGaussian();
         }
@@ -313,6 +317,7 @@ public class ServeBenchCommand implements Callable<Integer> {
                         .setStatus(MemoryStatus.ACTIVE)
                         .setEmbedding(Vectors.quantize(v, scale))
                         .setEmbeddingScale(scale)
+                        .setEmbeddingModel(MODEL)
                         .build();
         return MemoryChange.newBuilder()
                 .setChangeId(memoryId + ":1")

@@ -1,8 +1,8 @@
 package io.memflow.jobs.eval;
 
-import io.memflow.operators.embedding.Embedder;
 import io.memflow.operators.embedding.Vectors;
 import io.memflow.operators.text.Text;
+import io.memflow.serving.embedding.TextEmbedder;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -23,7 +23,7 @@ final class Baselines {
 
     static SystemScores naiveRag(
             List<Locomo.Conversation> convs,
-            Embedder embedder,
+            TextEmbedder embedder,
             int k,
             int maxK,
             Progress progress,

@@ -2,7 +2,7 @@ package io.memflow.jobs.eval;
 
 import io.memflow.jobs.cli.CliException;
 import io.memflow.operators.config.MemflowOptions;
-import io.memflow.operators.embedding.MiniLmEmbedder;
+import io.memflow.operators.embedding.Embedders;
 import io.memflow.operators.metrics.MemflowMetrics;
 import io.memflow.operators.retrieval.Retriever;
 import io.memflow.operators.sensory.SensoryFunction;
@@ -170,8 +170,15 @@ public class EvalCommand implements Callable<Integer> {
         SystemScores full;
         try {
             memflow = scoreMemflow(convs, run, options, maxK, progress, judged);
-            MiniLmEmbedder embedder = MiniLmEmbedder.shared();
-            naive = Baselines.naiveRag(convs, embedder, k, maxK, progress, judged);
+            // the pipeline's model, even when its retrieval runs without vectors
+            naive =
+                    Baselines.naiveRag(
+                            convs,
+                            Embedders.load(options.get(MemflowOptions.EMBEDDING_MODEL)),
+                            k,
+                            maxK,
+                            progress,
+                            judged);
             full = Baselines.fullText(convs, k, maxK, judged);
         } finally {
             if (judged != null) {
@@ -236,10 +243,7 @@ public class EvalCommand implements Callable<Integer> {
                 }
             }
         }
-        Retriever retriever =
-                options.get(MemflowOptions.EMBEDDING_ENABLED)
-                        ? Retriever.hybrid(options.get(MemflowOptions.DENSE_WEIGHT))
-                        : new Retriever();
+        Retriever retriever = Retriever.of(options);
         int total = 0;
         for (Locomo.Conversation c : convs) {
             total += c.questions().size();

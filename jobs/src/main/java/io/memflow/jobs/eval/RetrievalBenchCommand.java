@@ -2,7 +2,6 @@ package io.memflow.jobs.eval;
 
 import io.memflow.jobs.cli.CliException;
 import io.memflow.operators.consolidate.ConsolidateFunction;
-import io.memflow.operators.embedding.MiniLmEmbedder;
 import io.memflow.operators.retrieval.Retriever;
 import io.memflow.schemas.MemoryRecord;
 import io.memflow.schemas.MemoryStatus;
@@ -82,10 +81,10 @@ public class RetrievalBenchCommand implements Callable<Integer> {
         }
         System.out.printf("embedding %,d memories...%n", memories);
         long e0 = System.nanoTime();
-        ConsolidateFunction.embedAll(MiniLmEmbedder.shared(), records);
+        Retriever retriever = Retriever.of(new org.apache.flink.configuration.Configuration());
+        ConsolidateFunction.embedAll(retriever.embedder(), records);
         System.out.printf("embedded in %.1f s%n", (System.nanoTime() - e0) / 1e9);
 
-        Retriever retriever = Retriever.hybrid();
         long now = t0.plusSeconds(600L * memories + 86_400).toEpochMilli();
         List<String> questions = new ArrayList<>();
         for (int i = 0; i < queries; i++) {

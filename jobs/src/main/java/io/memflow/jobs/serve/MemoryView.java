@@ -2,6 +2,7 @@ package io.memflow.jobs.serve;
 
 import io.memflow.operators.ingest.InputDecoder;
 import io.memflow.operators.retrieval.MemoryIndex;
+import io.memflow.operators.retrieval.Retriever;
 import io.memflow.schemas.ChangeType;
 import io.memflow.schemas.MemoryChange;
 import io.memflow.schemas.MemoryRecord;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.annotation.Nullable;
 
 /**
  * The read side's copy of every user's memories, materialised from the changelog: the newest
@@ -26,9 +28,19 @@ public final class MemoryView {
 
     /** One user's records by memory id, and the same memories prepared for ranking. */
     private record User(ConcurrentSkipListMap<String, MemoryRecord> records, MemoryIndex index) {
-        User() {
-            this(new ConcurrentSkipListMap<>(), new MemoryIndex());
+        User(@Nullable String model) {
+            this(new ConcurrentSkipListMap<>(), new MemoryIndex(model));
         }
+    }
+
+    /**
+     * Model of the vectors the indexes keep: the retriever's ({@link Retriever#embeddingModel}).
+     */
+    @Nullable private final String model;
+
+    /** A view whose indexes keep the vectors {@code retriever} can use. */
+    public MemoryView(Retriever retriever) {
+        this.model = retriever.embeddingModel();
     }
 
     private final Map<String, User> users = new ConcurrentHashMap<>();
@@ -55,7 +67,7 @@ public final class MemoryView {
                 changelogKey(c.getTenantId(), c.getUserId(), c.getMemoryId()),
                 new Owner(userKey, c.getMemoryId()));
         userOfMemory.put(c.getMemoryId(), userKey);
-        User u = users.computeIfAbsent(userKey, k -> new User());
+        User u = users.computeIfAbsent(userKey, k -> new User(model));
         if (u.records().put(c.getMemoryId(), c.getRecord()) == null) {
             count.incrementAndGet();
         }
@@ -110,7 +122,7 @@ public final class MemoryView {
         return mine == null ? EMPTY : mine.index();
     }
 
-    private static final MemoryIndex EMPTY = new MemoryIndex();
+    private static final MemoryIndex EMPTY = new MemoryIndex(null);
 
     /** Heap the ranking indexes take beyond the records (estimated). */
     public long indexBytes() {

@@ -211,7 +211,8 @@ public class ServeCommand implements Callable<Integer> {
         public static Backend start(Configuration conf, ReplicaAssignment assignment) {
             String bootstrap = conf.get(MemflowOptions.BOOTSTRAP_SERVERS);
             String changelog = conf.get(MemflowOptions.TOPIC_MEMORY_CHANGES);
-            MemoryView view = new MemoryView();
+            Retriever retriever = Retriever.of(conf);
+            MemoryView view = new MemoryView(retriever);
             ChangelogFollower follower;
             try {
                 follower = new ChangelogFollower(bootstrap, changelog, view, assignment);
@@ -240,7 +241,7 @@ public class ServeCommand implements Callable<Integer> {
                             view,
                             follower,
                             assignment,
-                            Retriever.of(conf),
+                            retriever,
                             io,
                             new InputDecoder(
                                     topics,

@@ -1,5 +1,6 @@
 package io.memflow.serving.bench;
 
+import io.memflow.serving.embedding.TextEmbedder;
 import io.memflow.serving.epicache.BlockPrefill;
 import io.memflow.serving.epicache.BlockScorer;
 import io.memflow.serving.epicache.EpiCache;
@@ -10,7 +11,6 @@ import io.memflow.serving.epicache.LayerBudgets;
 import io.memflow.serving.epicache.PrefillStats;
 import io.memflow.serving.epicache.SlidingWindowScorer;
 import io.memflow.serving.epicache.SnapKvScorer;
-import io.memflow.serving.epicache.TextEmbedder;
 import io.memflow.serving.kvcache.KvCache;
 import io.memflow.serving.model.LlamaModel;
 import java.util.ArrayList;

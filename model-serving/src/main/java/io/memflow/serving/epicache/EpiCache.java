@@ -1,5 +1,6 @@
 package io.memflow.serving.epicache;
 
+import io.memflow.serving.embedding.TextEmbedder;
 import io.memflow.serving.kvcache.KvCache;
 import io.memflow.serving.model.LlamaModel;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package io.memflow.serving.epicache;
 
+import io.memflow.serving.embedding.TextEmbedder;
+import io.memflow.serving.embedding.Vectors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;

@@ -1,5 +1,7 @@
 package io.memflow.serving.epicache;
 
+import io.memflow.serving.embedding.TextEmbedder;
+import io.memflow.serving.embedding.Vectors;
 import io.memflow.serving.kvcache.KvCache;
 import java.util.List;
 

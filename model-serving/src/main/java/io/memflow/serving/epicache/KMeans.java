@@ -1,5 +1,6 @@
 package io.memflow.serving.epicache;
 
+import io.memflow.serving.embedding.Vectors;
 import java.util.Random;
 
 /**

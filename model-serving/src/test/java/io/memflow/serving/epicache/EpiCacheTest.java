@@ -2,6 +2,7 @@ package io.memflow.serving.epicache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.memflow.serving.embedding.HashingEmbedder;
 import io.memflow.serving.kernels.Kernels;
 import io.memflow.serving.kvcache.KvCache;
 import io.memflow.serving.model.LlamaModel;

@@ -2,6 +2,8 @@ package io.memflow.serving.epicache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.memflow.serving.embedding.HashingEmbedder;
+import io.memflow.serving.embedding.Vectors;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -214,9 +214,19 @@ public final class MemflowOptions {
                     .booleanType()
                     .defaultValue(true)
                     .withDescription(
-                            "Embed memories with the bundled all-MiniLM-L6-v2 (int8) and rank"
-                                    + " queries by BM25 and cosine fused by reciprocal rank;"
-                                    + " false ranks by BM25 only.");
+                            "Embed memories with memflow.embedding.model and let the dense"
+                                    + " ranking vote in retrieval; false ranks without vectors"
+                                    + " (BM25 and the other signals).");
+
+    public static final ConfigOption<String> EMBEDDING_MODEL =
+            key("memflow.embedding.model")
+                    .stringType()
+                    .defaultValue("bge-small-en-v1.5-q")
+                    .withDescription(
+                            "Sentence embedder, bundled in the jar: bge-small-en-v1.5-q or"
+                                    + " all-minilm-l6-v2-q (both int8 ONNX, 384-d). Every stored"
+                                    + " vector records its model; vectors of another model are"
+                                    + " re-embedded, never compared.");
 
     // --- inference
     public static final ConfigOption<String> MODEL_PATH =
@@ -420,6 +430,7 @@ public final class MemflowOptions {
                 MERGE_THRESHOLD,
                 RETRIEVAL_K,
                 EMBEDDING_ENABLED,
+                EMBEDDING_MODEL,
                 DENSE_WEIGHT,
                 MODEL_PATH,
                 LLM_SUMMARY,

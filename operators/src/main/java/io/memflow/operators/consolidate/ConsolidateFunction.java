@@ -1,11 +1,11 @@
 package io.memflow.operators.consolidate;
 
-import io.memflow.operators.embedding.Embedder;
-import io.memflow.operators.embedding.MiniLmEmbedder;
-import io.memflow.operators.embedding.Vectors;
+import io.memflow.operators.embedding.Embedders;
+import io.memflow.operators.embedding.StoredVectors;
 import io.memflow.operators.text.MemoryText;
 import io.memflow.schemas.MemoryRecord;
 import io.memflow.schemas.internal.MemoryInput;
+import io.memflow.serving.embedding.TextEmbedder;
 import java.util.ArrayList;
 import java.util.List;
 import javax.annotation.Nullable;
@@ -23,22 +23,24 @@ public class ConsolidateFunction extends RichMapFunction<MemoryInput, MemoryInpu
     private static final long serialVersionUID = 1L;
 
     private final Consolidator consolidator;
-    private final boolean embed;
 
-    @Nullable private transient Embedder embedder;
+    /** The configured embedding model, null for none; the instance is per JVM, not serialized. */
+    @Nullable private final String embeddingModel;
+
+    @Nullable private transient TextEmbedder embedder;
 
     public ConsolidateFunction(Consolidator consolidator) {
-        this(consolidator, false);
+        this(consolidator, null);
     }
 
-    public ConsolidateFunction(Consolidator consolidator, boolean embed) {
+    public ConsolidateFunction(Consolidator consolidator, @Nullable String embeddingModel) {
         this.consolidator = consolidator;
-        this.embed = embed;
+        this.embeddingModel = embeddingModel;
     }
 
     @Override
     public void open(OpenContext ctx) throws Exception {
-        embedder = embed ? MiniLmEmbedder.shared() : null;
+        embedder = embeddingModel == null ? null : Embedders.load(embeddingModel);
         consolidator.open();
         consolidator.register(getRuntimeContext());
     }
@@ -61,34 +63,27 @@ public class ConsolidateFunction extends RichMapFunction<MemoryInput, MemoryInpu
         return MemoryInput.newBuilder(in).setCandidates(candidates).setBatch(null).build();
     }
 
-    /** Sets {@code embedding}/{@code embeddingScale} of each record from its text. */
-    public static void embedAll(Embedder embedder, List<MemoryRecord> records) {
+    /** Sets the vector of each record from its dated text. */
+    public static void embedAll(TextEmbedder embedder, List<MemoryRecord> records) {
         float[][] vectors = embedder.embed(records.stream().map(MemoryText::dated).toList());
         for (int i = 0; i < records.size(); i++) {
-            setEmbedding(records.get(i), vectors[i]);
+            StoredVectors.set(records.get(i), vectors[i], embedder.modelId());
         }
     }
 
     /**
-     * Embeds, in one batched call, the records that have no embedding yet; the others carry the one
-     * topic segmentation computed for the same text.
+     * Embeds, in one batched call, the records that have no vector of this embedder yet; the others
+     * carry the one topic segmentation computed for the same text.
      */
-    public static void embedMissing(Embedder embedder, List<MemoryRecord> records) {
+    public static void embedMissing(TextEmbedder embedder, List<MemoryRecord> records) {
         List<MemoryRecord> missing = new ArrayList<>();
         for (MemoryRecord r : records) {
-            if (r.getEmbedding() == null) {
+            if (!StoredVectors.usable(r, embedder)) {
                 missing.add(r);
             }
         }
         if (!missing.isEmpty()) {
             embedAll(embedder, missing);
         }
-    }
-
-    /** Stores {@code vector} int8-quantised on the record. */
-    public static void setEmbedding(MemoryRecord r, float[] vector) {
-        float scale = Vectors.scale(vector);
-        r.setEmbedding(Vectors.quantize(vector, scale));
-        r.setEmbeddingScale(scale);
     }
 }

@@ -55,6 +55,7 @@ public final class ExtractiveConsolidator implements Consolidator {
                                 .setTopicId(batch.getBatchId() + "/" + topic)
                                 .setEmbedding(o.getEmbedding())
                                 .setEmbeddingScale(o.getEmbeddingScale())
+                                .setEmbeddingModel(o.getEmbeddingModel())
                                 .setTokenCount(Text.countTokens(text))
                                 .setLastAccessTime(Instant.ofEpochMilli(o.getEventTime()))
                                 .setVersion(1)

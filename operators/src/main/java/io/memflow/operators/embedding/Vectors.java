@@ -11,28 +11,14 @@ import java.nio.ByteBuffer;
 public final class Vectors {
     private Vectors() {}
 
+    /** A unit-length copy of {@code v} (the zero vector stays zero). */
     public static float[] normalize(float[] v) {
-        double n = 0;
-        for (float x : v) {
-            n += x * x;
-        }
-        n = Math.sqrt(n);
-        float[] out = new float[v.length];
-        if (n == 0) {
-            return out;
-        }
-        for (int i = 0; i < v.length; i++) {
-            out[i] = (float) (v[i] / n);
-        }
-        return out;
+        return io.memflow.serving.embedding.Vectors.normalize(v.clone());
     }
 
+    /** The one float dot product of memflow ({@link io.memflow.serving.embedding.Vectors#dot}). */
     public static double dot(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
-        }
-        return s;
+        return io.memflow.serving.embedding.Vectors.dot(a, b);
     }
 
     /** The scale that maps the largest magnitude to 127. */

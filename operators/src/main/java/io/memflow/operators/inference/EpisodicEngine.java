@@ -2,13 +2,13 @@ package io.memflow.operators.inference;
 
 import io.memflow.schemas.internal.EpisodeMeta;
 import io.memflow.serving.api.CancellationToken;
+import io.memflow.serving.embedding.TextEmbedder;
 import io.memflow.serving.epicache.BlockPrefill;
 import io.memflow.serving.epicache.EpiCache;
 import io.memflow.serving.epicache.EpiCacheConfig;
 import io.memflow.serving.epicache.Episode;
 import io.memflow.serving.epicache.EpisodeRouter;
 import io.memflow.serving.epicache.PatchedPromptScorer;
-import io.memflow.serving.epicache.TextEmbedder;
 import io.memflow.serving.kvcache.KvCache;
 import io.memflow.serving.model.DecodeLoop;
 import io.memflow.serving.model.LlamaModel;

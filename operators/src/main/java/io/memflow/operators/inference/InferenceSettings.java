@@ -17,6 +17,8 @@ import org.apache.flink.configuration.ReadableConfig;
  * @param poolBytes byte budget of the TaskManager's KV pool
  * @param maxUtterances recent utterances kept per user
  * @param threads kernel worker threads
+ * @param embeddingModel the sentence embedder of episode clustering and routing ({@code
+ *     memflow.embedding.model}, used even when retrieval runs without vectors)
  */
 public record InferenceSettings(
         String modelPath,
@@ -26,8 +28,31 @@ public record InferenceSettings(
         int maxNewTokens,
         long poolBytes,
         int maxUtterances,
-        int threads)
+        int threads,
+        String embeddingModel)
         implements Serializable {
+
+    /** With the default embedding model. */
+    public InferenceSettings(
+            String modelPath,
+            int budget,
+            int block,
+            int episodes,
+            int maxNewTokens,
+            long poolBytes,
+            int maxUtterances,
+            int threads) {
+        this(
+                modelPath,
+                budget,
+                block,
+                episodes,
+                maxNewTokens,
+                poolBytes,
+                maxUtterances,
+                threads,
+                MemflowOptions.EMBEDDING_MODEL.defaultValue());
+    }
 
     public InferenceSettings {
         if (modelPath == null || modelPath.isBlank()) {
@@ -59,6 +84,7 @@ public record InferenceSettings(
                 conf.get(MemflowOptions.MAX_NEW_TOKENS),
                 conf.get(MemflowOptions.KV_POOL_SIZE).getBytes(),
                 conf.get(MemflowOptions.MAX_UTTERANCES),
-                conf.get(MemflowOptions.INFERENCE_THREADS));
+                conf.get(MemflowOptions.INFERENCE_THREADS),
+                conf.get(MemflowOptions.EMBEDDING_MODEL));
     }
 }

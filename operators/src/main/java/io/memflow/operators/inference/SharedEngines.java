@@ -1,6 +1,6 @@
 package io.memflow.operators.inference;
 
-import io.memflow.operators.embedding.MiniLmEmbedder;
+import io.memflow.operators.embedding.Embedders;
 import io.memflow.serving.epicache.LayerBudgets;
 import io.memflow.serving.epicache.LayerProfile;
 import io.memflow.serving.kernels.Kernels;
@@ -131,8 +131,8 @@ public final class SharedEngines {
                 s.budget(),
                 java.util.Arrays.toString(budgets),
                 s.poolBytes());
-        MiniLmEmbedder embedder = MiniLmEmbedder.shared();
-        return new EpisodicEngine(model, embedder::embed, s, budgets, new KvPool(s.poolBytes()));
+        return new EpisodicEngine(
+                model, Embedders.load(s.embeddingModel()), s, budgets, new KvPool(s.poolBytes()));
     }
 
     /**

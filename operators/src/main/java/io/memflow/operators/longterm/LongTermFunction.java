@@ -52,6 +52,7 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
     private transient Counter superseded;
     private transient Counter archived;
     private transient Counter runs;
+    private transient Counter reembedded;
     private transient Counter queries;
     private transient Histogram latency;
     private transient Histogram userEntries;
@@ -83,6 +84,7 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
         superseded = g.counter(MemflowMetrics.MEMORIES_SUPERSEDED);
         archived = g.counter(MemflowMetrics.MEMORIES_ARCHIVED);
         runs = g.counter(MemflowMetrics.CONSOLIDATION_RUNS);
+        reembedded = g.counter(MemflowMetrics.MEMORIES_REEMBEDDED);
         queries = g.counter(MemflowMetrics.QUERIES_ANSWERED);
         latency =
                 g.histogram(
@@ -223,6 +225,9 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
                 continue;
             }
             changeCounters.get(c.getType()).inc();
+            if (LongTermMemory.isReembedding(c)) {
+                reembedded.inc();
+            }
             switch (c.getType()) {
                 case ADD -> active.inc();
                 case SUPERSEDE -> {

@@ -1,7 +1,6 @@
 package io.memflow.operators.longterm;
 
-import io.memflow.operators.embedding.Embedder;
-import io.memflow.operators.embedding.Vectors;
+import io.memflow.operators.embedding.StoredVectors;
 import io.memflow.operators.retrieval.Retriever;
 import io.memflow.operators.text.MemoryText;
 import io.memflow.operators.text.Text;
@@ -14,6 +13,7 @@ import io.memflow.schemas.MemoryStatus;
 import io.memflow.schemas.RetrievedMemory;
 import io.memflow.schemas.internal.LongTermMeta;
 import io.memflow.schemas.internal.Observation;
+import io.memflow.serving.embedding.TextEmbedder;
 import java.io.Serializable;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -120,6 +120,7 @@ public final class LongTermMemory implements Serializable {
             throws Exception {
         List<MemoryChange> changes = new ArrayList<>();
         List<MemoryRecord> all = table.all();
+        reembedForeign(table, all, now, changes);
         changes.addAll(update(table, all, meta.getLastConsolidationTime(), now));
         changes.addAll(archive(table, all, now));
         int active = 0;
@@ -262,16 +263,54 @@ public final class LongTermMemory implements Serializable {
      * always matches the text; without an embedder the stale vector is dropped instead.
      */
     void reembed(MemoryRecord r) {
-        Embedder e = retriever.embedder();
+        TextEmbedder e = retriever.embedder();
         if (e == null) {
-            r.setEmbedding(null);
-            r.setEmbeddingScale(0f);
+            StoredVectors.clear(r);
             return;
         }
-        float[] v = e.embed(MemoryText.dated(r));
-        float scale = Vectors.scale(v);
-        r.setEmbedding(Vectors.quantize(v, scale));
-        r.setEmbeddingScale(scale);
+        StoredVectors.set(r, e.embed(MemoryText.dated(r)), e.modelId());
+    }
+
+    /**
+     * Re-embeds, in one batched call, the memories whose vector another model made (a savepoint of
+     * a job with another {@code memflow.embedding.model}): each gets this model's vector, a new
+     * version and an UPDATE on the changelog, so state, changelog and {@code serve} converge on one
+     * model. Until then the retriever treats those vectors as missing. Returns how many.
+     */
+    int reembedForeign(MemoryTable table, List<MemoryRecord> all, long now, List<MemoryChange> out)
+            throws Exception {
+        TextEmbedder e = retriever.embedder();
+        if (e == null) {
+            return 0;
+        }
+        List<MemoryRecord> foreign = new ArrayList<>();
+        for (MemoryRecord r : all) {
+            if (StoredVectors.foreign(r, e.modelId())) {
+                foreign.add(r);
+            }
+        }
+        if (foreign.isEmpty()) {
+            return 0;
+        }
+        float[][] v = e.embed(foreign.stream().map(MemoryText::dated).toList());
+        for (int i = 0; i < foreign.size(); i++) {
+            MemoryRecord r = foreign.get(i);
+            StoredVectors.set(r, v[i], e.modelId());
+            bump(r);
+            table.put(r);
+            out.add(change(r, ChangeType.UPDATE, now, List.of(), REEMBEDDED + e.modelId()));
+        }
+        return foreign.size();
+    }
+
+    /** Reason of the UPDATE that gives a memory the configured model's vector. */
+    static final String REEMBEDDED = "re-embedded with ";
+
+    /** Whether a change is a re-embedding ({@link #reembedForeign}). */
+    public static boolean isReembedding(MemoryChange c) {
+        return c.getType() == ChangeType.UPDATE
+                && c.getReason() != null
+                && c.getReason().startsWith(REEMBEDDED);
     }
 
     /** MemoryBank retention R = exp(-days since last use / S); the least retained go first. */

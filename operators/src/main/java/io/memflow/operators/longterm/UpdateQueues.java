@@ -1,5 +1,6 @@
 package io.memflow.operators.longterm;
 
+import io.memflow.operators.embedding.StoredVectors;
 import io.memflow.operators.embedding.Vectors;
 import io.memflow.operators.text.Text;
 import io.memflow.schemas.MemoryRecord;
@@ -55,11 +56,17 @@ final class UpdateQueues {
         return new ArrayList<>(candidates.subList(0, Math.min(KEEP, candidates.size())));
     }
 
-    /** Cosine when both have embeddings, else the Jaccard index of their terms. */
+    /**
+     * Cosine when both have embeddings of one model, else the Jaccard index of their terms (vectors
+     * of different models live in different spaces).
+     */
     double similarity(MemoryRecord a, MemoryRecord b) {
         float[] va = vector(a);
         float[] vb = vector(b);
-        if (va != null && vb != null) {
+        if (va != null
+                && vb != null
+                && va.length == vb.length
+                && java.util.Objects.equals(StoredVectors.modelOf(a), StoredVectors.modelOf(b))) {
             return Vectors.dot(va, vb);
         }
         return jaccard(terms(a), terms(b));
@@ -72,7 +79,7 @@ final class UpdateQueues {
     }
 
     private float[] vector(MemoryRecord r) {
-        if (r.getEmbedding() == null || r.getEmbeddingScale() <= 0) {
+        if (StoredVectors.modelOf(r) == null) {
             return null;
         }
         return vectors.computeIfAbsent(

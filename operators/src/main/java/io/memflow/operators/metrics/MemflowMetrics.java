@@ -27,6 +27,8 @@ public final class MemflowMetrics {
     public static final String MEMORIES_SUPERSEDED = "memoriesSuperseded";
     public static final String MEMORIES_ARCHIVED = "memoriesArchived";
     public static final String CONSOLIDATION_RUNS = "consolidationRuns";
+    // long-term tier: memories whose vector came from another embedding model, re-embedded
+    public static final String MEMORIES_REEMBEDDED = "memoriesReembedded";
     // long-term tier: hot state of one user after the bounds (histograms over users)
     public static final String LONG_TERM_USER_ENTRIES = "longTermUserEntries";
     public static final String LONG_TERM_USER_BYTES = "longTermUserBytes";
@@ -78,6 +80,7 @@ public final class MemflowMetrics {
                                 MEMORIES_SUPERSEDED,
                                 MEMORIES_ARCHIVED,
                                 CONSOLIDATION_RUNS,
+                                MEMORIES_REEMBEDDED,
                                 LONG_TERM_USER_ENTRIES,
                                 LONG_TERM_USER_BYTES,
                                 QUERIES_ANSWERED,

@@ -1,5 +1,6 @@
 package io.memflow.operators.retrieval;
 
+import io.memflow.operators.embedding.StoredVectors;
 import io.memflow.operators.text.MemoryText;
 import io.memflow.operators.text.Text;
 import io.memflow.schemas.MemoryRecord;
@@ -40,7 +41,7 @@ public final class MemoryIndex {
         final float scale;
         boolean hasVector; // its int8 embedding sits in the index's vectors at slot * dimension
 
-        Entry(MemoryRecord r) {
+        Entry(MemoryRecord r, @Nullable String model) {
             this.record = r;
             this.id = r.getMemoryId();
             this.eventTime = r.getEventTime().toEpochMilli();
@@ -58,7 +59,7 @@ public final class MemoryIndex {
             }
             this.length = all.size();
             ByteBuffer b = r.getEmbedding();
-            if (b != null && r.getEmbeddingScale() > 0) {
+            if (model != null && model.equals(StoredVectors.modelOf(r))) {
                 ByteBuffer d = b.duplicate();
                 this.int8 = new byte[d.remaining()];
                 d.get(int8);
@@ -98,6 +99,18 @@ public final class MemoryIndex {
     }
 
     final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
+    /**
+     * Model of the vectors this index keeps (the retriever's); a vector of any other model is left
+     * out, and its memory is embedded per query like one without a vector.
+     */
+    @Nullable private final String model;
+
+    /** An index keeping vectors of {@code model} (null: none, BM25 only). */
+    public MemoryIndex(@Nullable String model) {
+        this.model = model;
+    }
+
     Entry[] slots = new Entry[8];
 
     /**
@@ -128,7 +141,7 @@ public final class MemoryIndex {
     public void put(MemoryRecord r) {
         boolean rankable =
                 r.getStatus() == MemoryStatus.ACTIVE || r.getStatus() == MemoryStatus.SUPERSEDED;
-        Entry e = rankable ? new Entry(r) : null; // tokenise outside the lock
+        Entry e = rankable ? new Entry(r, model) : null; // tokenise outside the lock
         lock.writeLock().lock();
         try {
             removeLocked(r.getMemoryId());

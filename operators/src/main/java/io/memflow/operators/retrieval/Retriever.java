@@ -1,9 +1,8 @@
 package io.memflow.operators.retrieval;
 
 import io.memflow.operators.consolidate.ExtractiveConsolidator;
-import io.memflow.operators.embedding.Embedder;
+import io.memflow.operators.embedding.Embedders;
 import io.memflow.operators.embedding.Int8Dot;
-import io.memflow.operators.embedding.MiniLmEmbedder;
 import io.memflow.operators.embedding.Vectors;
 import io.memflow.operators.text.MemoryText;
 import io.memflow.operators.text.Text;
@@ -11,6 +10,7 @@ import io.memflow.schemas.MemoryRecord;
 import io.memflow.schemas.MemoryStatus;
 import io.memflow.schemas.RetrievedMemory;
 import io.memflow.schemas.internal.Observation;
+import io.memflow.serving.embedding.TextEmbedder;
 import java.io.Serializable;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -67,69 +67,69 @@ public final class Retriever implements Serializable {
     /** Share of its score a superseded fact keeps: it stays visible, below its successor. */
     private static final double SUPERSEDED_WEIGHT = 0.5;
 
-    /** Whether to use the dense ranking (the embedder itself is per JVM, not serialized). */
-    private final boolean dense;
+    /** The embedding model of the dense ranking, null for none; the instance is per JVM. */
+    @Nullable private final String embeddingModel;
 
     private final double denseWeight;
 
-    @Nullable private transient Embedder embedder;
+    @Nullable private transient TextEmbedder embedder;
 
     /** The ranked memories, and the time range the question named (null when none). */
     public record Result(List<RetrievedMemory> memories, Long from, Long to) {}
 
     /**
-     * The retriever the configuration asks for: hybrid (BM25 and the embedder, fused) when
-     * embeddings are on, BM25 alone otherwise. The job, {@code serve} and the benchmarks build it
-     * here, so they rank alike.
+     * The retriever the configuration asks for: hybrid (BM25 and the configured embedder, fused)
+     * when embeddings are on, BM25 alone otherwise. The job, {@code eval}, {@code serve} and the
+     * benchmarks build it here, so they rank alike.
      */
     public static Retriever of(org.apache.flink.configuration.ReadableConfig conf) {
-        return conf.get(io.memflow.operators.config.MemflowOptions.EMBEDDING_ENABLED)
-                ? hybrid(conf.get(io.memflow.operators.config.MemflowOptions.DENSE_WEIGHT))
-                : new Retriever();
+        return new Retriever(
+                Embedders.modelOf(conf),
+                conf.get(io.memflow.operators.config.MemflowOptions.DENSE_WEIGHT));
     }
 
     /** BM25 only (no model needed). */
     public Retriever() {
-        this.dense = false;
-        this.denseWeight = 0;
+        this((String) null, 0);
     }
 
     /** Hybrid with the given embedder (tests, benchmarks); {@code null} means BM25 only. */
-    public Retriever(@Nullable Embedder embedder) {
-        this.dense = embedder != null;
+    public Retriever(@Nullable TextEmbedder embedder) {
+        this(embedder == null ? null : embedder.modelId(), DENSE_WEIGHT);
         this.embedder = embedder;
-        this.denseWeight = DENSE_WEIGHT;
     }
 
-    /** Hybrid BM25 + dense with the JVM's shared MiniLM, loaded on first use. */
-    public static Retriever hybrid() {
-        return hybrid(DENSE_WEIGHT);
-    }
-
-    /** Like {@link #hybrid()}, the dense ranking's vote weighted {@code denseWeight}. */
-    public static Retriever hybrid(double denseWeight) {
+    private Retriever(@Nullable String embeddingModel, double denseWeight) {
         if (!(denseWeight >= 0)) {
             throw new IllegalArgumentException(
                     "memflow.retrieval.dense-weight must be >= 0, was " + denseWeight);
         }
-        return new Retriever(true, denseWeight);
-    }
-
-    private Retriever(boolean dense, double denseWeight) {
-        this.dense = dense;
+        this.embeddingModel = embeddingModel;
         this.denseWeight = denseWeight;
     }
 
     public boolean isDense() {
-        return dense;
+        return embeddingModel != null;
     }
 
+    /** The model of the dense ranking, or null for BM25 only. */
     @Nullable
-    public Embedder embedder() {
-        if (dense && embedder == null) {
-            embedder = MiniLmEmbedder.shared();
+    public String embeddingModel() {
+        return embeddingModel;
+    }
+
+    /** The embedder of the dense ranking (loaded once per JVM), or null for BM25 only. */
+    @Nullable
+    public TextEmbedder embedder() {
+        if (embeddingModel != null && embedder == null) {
+            embedder = Embedders.load(embeddingModel);
         }
         return embedder;
+    }
+
+    /** An empty index whose vectors this retriever can use ({@code serve} keeps one per user). */
+    public MemoryIndex newIndex() {
+        return new MemoryIndex(embeddingModel);
     }
 
     /**
@@ -142,7 +142,7 @@ public final class Retriever implements Serializable {
             List<MemoryRecord> stored,
             List<Observation> pending,
             int k) {
-        MemoryIndex index = new MemoryIndex();
+        MemoryIndex index = newIndex();
         for (MemoryRecord r : stored) {
             index.put(r);
         }
@@ -260,7 +260,7 @@ public final class Retriever implements Serializable {
      */
     @Nullable
     private double[] denseScores(String question, MemoryIndex index) {
-        Embedder e = embedder();
+        TextEmbedder e = embedder();
         int cap = index.capacity();
         if (e == null || index.count() == 0) {
             return null;
@@ -299,7 +299,7 @@ public final class Retriever implements Serializable {
 
     /** {@link #fuse(double[], double[], double, MemoryIndex)} over docs named by position. */
     static double[] fuse(double[] lexical, @Nullable double[] dense, double denseWeight) {
-        MemoryIndex index = new MemoryIndex();
+        MemoryIndex index = new MemoryIndex(null);
         for (int i = 0; i < lexical.length; i++) {
             Instant t = Instant.EPOCH;
             index.put(

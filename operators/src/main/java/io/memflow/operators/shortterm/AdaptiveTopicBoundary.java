@@ -1,12 +1,12 @@
 package io.memflow.operators.shortterm;
 
 import io.memflow.operators.consolidate.ExtractiveConsolidator;
-import io.memflow.operators.embedding.Embedder;
-import io.memflow.operators.embedding.MiniLmEmbedder;
+import io.memflow.operators.embedding.Embedders;
+import io.memflow.operators.embedding.StoredVectors;
 import io.memflow.operators.embedding.Vectors;
 import io.memflow.schemas.internal.Observation;
 import io.memflow.schemas.internal.Segment;
-import java.nio.ByteBuffer;
+import io.memflow.serving.embedding.TextEmbedder;
 import java.util.ArrayList;
 import java.util.List;
 import javax.annotation.Nullable;
@@ -38,17 +38,21 @@ public final class AdaptiveTopicBoundary implements TopicBoundary {
 
     private final double minThreshold;
 
-    /** The JVM's MiniLM unless a test injected one; not serialized (the model is per JVM). */
-    @Nullable private transient Embedder embedder;
+    /** The configured embedding model; its instance is per JVM, not serialized. */
+    private final String embeddingModel;
 
-    /** With the JVM's shared MiniLM, loaded on first use. */
-    public AdaptiveTopicBoundary(double minThreshold) {
+    @Nullable private transient TextEmbedder embedder;
+
+    /** With the JVM's instance of {@code embeddingModel}, loaded on first use. */
+    public AdaptiveTopicBoundary(double minThreshold, String embeddingModel) {
         this.minThreshold = minThreshold;
+        this.embeddingModel = embeddingModel;
     }
 
     /** With the given embedder (tests). */
-    public AdaptiveTopicBoundary(double minThreshold, Embedder embedder) {
+    public AdaptiveTopicBoundary(double minThreshold, TextEmbedder embedder) {
         this.minThreshold = minThreshold;
+        this.embeddingModel = embedder.modelId();
         this.embedder = embedder;
     }
 
@@ -98,10 +102,9 @@ public final class AdaptiveTopicBoundary implements TopicBoundary {
         List<Integer> at = new ArrayList<>();
         for (int i = 0; i < run.size(); i++) {
             Observation o = run.get(i);
-            if (o.getEmbedding() != null && o.getEmbeddingScale() > 0) {
-                out[i] =
-                        Vectors.normalize(
-                                Vectors.dequantize(o.getEmbedding(), o.getEmbeddingScale()));
+            float[] stored = StoredVectors.vector(o, embedder());
+            if (stored != null) {
+                out[i] = stored;
             } else {
                 texts.add(ExtractiveConsolidator.readerText(o));
                 at.add(i);
@@ -110,21 +113,17 @@ public final class AdaptiveTopicBoundary implements TopicBoundary {
         if (!texts.isEmpty()) {
             float[][] fresh = embedder().embed(texts);
             for (int j = 0; j < fresh.length; j++) {
-                Observation o = run.get(at.get(j));
-                float scale = Vectors.scale(fresh[j]);
-                ByteBuffer q = Vectors.quantize(fresh[j], scale);
-                o.setEmbedding(q);
-                o.setEmbeddingScale(scale);
                 // compare what is stored, so a restored run cuts exactly where this one does
-                out[at.get(j)] = Vectors.normalize(Vectors.dequantize(q, scale));
+                out[at.get(j)] =
+                        StoredVectors.set(run.get(at.get(j)), fresh[j], embedder().modelId());
             }
         }
         return out;
     }
 
-    private Embedder embedder() {
+    private TextEmbedder embedder() {
         if (embedder == null) {
-            embedder = MiniLmEmbedder.shared();
+            embedder = Embedders.load(embeddingModel);
         }
         return embedder;
     }

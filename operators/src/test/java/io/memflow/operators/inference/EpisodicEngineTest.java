@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.memflow.operators.TestData;
 import io.memflow.schemas.internal.EpisodeMeta;
-import io.memflow.serving.epicache.HashingEmbedder;
+import io.memflow.serving.embedding.HashingEmbedder;
 import io.memflow.serving.epicache.LayerBudgets;
 import io.memflow.serving.kernels.Kernels;
 import io.memflow.serving.kvcache.KvCache;

@@ -44,13 +44,14 @@ class MemoryIndexTest {
                 .setStatus(status)
                 .setEmbedding(Vectors.quantize(v, scale))
                 .setEmbeddingScale(scale)
+                .setEmbeddingModel(EMBEDDER.modelId())
                 .build();
     }
 
     @Test
     void anIndexUpdatedChangeByChangeRanksLikeAFreshOne() {
         Random rnd = new Random(7);
-        MemoryIndex index = new MemoryIndex();
+        MemoryIndex index = new MemoryIndex(EMBEDDER.modelId());
         Map<String, MemoryRecord> current = new LinkedHashMap<>();
         MemoryStatus[] statuses = MemoryStatus.values();
         for (int step = 0; step < 600; step++) {

@@ -2,10 +2,10 @@ package io.memflow.operators.retrieval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.memflow.operators.embedding.Embedder;
 import io.memflow.schemas.MemoryRecord;
 import io.memflow.schemas.MemoryStatus;
 import io.memflow.schemas.RetrievedMemory;
+import io.memflow.serving.embedding.TextEmbedder;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class RetrieverTest {
 
     /** A fake embedder: one dimension per topic word, so "canine" is close to "dog". */
-    static final class TopicEmbedder implements Embedder {
+    static final class TopicEmbedder implements TextEmbedder {
         @Override
         public float[][] embed(List<String> texts) {
             float[][] out = new float[texts.size()][];
@@ -33,6 +33,11 @@ class RetrieverTest {
         @Override
         public int dimension() {
             return 3;
+        }
+
+        @Override
+        public String modelId() {
+            return "topic-words-3";
         }
     }
 

@@ -1,4 +1,4 @@
-package io.memflow.serving.epicache;
+package io.memflow.serving.embedding;
 
 /**
  * Small dense-vector helpers shared by clustering, routing and the inference operator: one place

@@ -1,4 +1,4 @@
-package io.memflow.serving.epicache;
+package io.memflow.serving.embedding;
 
 import java.util.ArrayList;
 import java.util.List;

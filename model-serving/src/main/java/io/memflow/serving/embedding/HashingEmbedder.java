@@ -1,4 +1,4 @@
-package io.memflow.serving.epicache;
+package io.memflow.serving.embedding;
 
 import java.util.List;
 import java.util.Locale;
@@ -24,8 +24,13 @@ public final class HashingEmbedder implements TextEmbedder {
     }
 
     @Override
-    public String name() {
+    public String modelId() {
         return "hashing-bow-trigram-" + dim;
+    }
+
+    @Override
+    public int dimension() {
+        return dim;
     }
 
     @Override
@@ -37,7 +42,8 @@ public final class HashingEmbedder implements TextEmbedder {
         return out;
     }
 
-    private float[] embed(String text) {
+    @Override
+    public float[] embed(String text) {
         float[] v = new float[dim];
         for (String word : text.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}]+")) {
             if (word.isEmpty()) {

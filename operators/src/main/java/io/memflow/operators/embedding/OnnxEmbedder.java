@@ -1,0 +1,90 @@
+package io.memflow.operators.embedding;
+
+import dev.langchain4j.data.embedding.Embedding;
+import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.model.embedding.onnx.AbstractInProcessEmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.OnnxBertBiEncoder;
+import io.memflow.serving.embedding.TextEmbedder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One of the {@link EmbeddingModel}s, run in process by ONNX Runtime. Loading costs 0.4-1 s and
+ * 100-200 MB, so components do not build their own: {@link Embedders#load} hands out one instance
+ * per model and JVM (thread-safe; texts of a call are encoded in parallel).
+ */
+public final class OnnxEmbedder implements TextEmbedder {
+
+    /** Texts per ONNX call: larger batches gain little on two cores and cost memory. */
+    private static final int BATCH = 32;
+
+    private final EmbeddingModel model;
+    private final Encoder encoder;
+
+    OnnxEmbedder(EmbeddingModel model) {
+        this.model = model;
+        this.encoder = new Encoder(load(model));
+    }
+
+    private static OnnxBertBiEncoder load(EmbeddingModel model) {
+        ClassLoader cl = OnnxEmbedder.class.getClassLoader();
+        try (InputStream weights = cl.getResourceAsStream(model.modelResource);
+                InputStream tokenizer = cl.getResourceAsStream(model.tokenizerResource)) {
+            if (weights == null || tokenizer == null) {
+                throw new IllegalStateException(
+                        "embedding model "
+                                + model.id()
+                                + " is not on the class path ("
+                                + model.modelResource
+                                + "); the memflow jar bundles it: rebuild with mvn package");
+            }
+            return new OnnxBertBiEncoder(weights, tokenizer, model.pooling);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read embedding model " + model.id(), e);
+        }
+    }
+
+    /** langchain4j's parallel batch runner around the encoder. */
+    private static final class Encoder extends AbstractInProcessEmbeddingModel {
+        private final OnnxBertBiEncoder bert;
+
+        Encoder(OnnxBertBiEncoder bert) {
+            super(null);
+            this.bert = bert;
+        }
+
+        @Override
+        protected OnnxBertBiEncoder model() {
+            return bert;
+        }
+    }
+
+    @Override
+    public float[][] embed(List<String> texts) {
+        float[][] out = new float[texts.size()][];
+        for (int start = 0; start < texts.size(); start += BATCH) {
+            List<TextSegment> batch = new ArrayList<>();
+            for (String t : texts.subList(start, Math.min(texts.size(), start + BATCH))) {
+                batch.add(TextSegment.from(t == null || t.isBlank() ? " " : t));
+            }
+            List<Embedding> vectors = encoder.embedAll(batch).content();
+            for (int i = 0; i < vectors.size(); i++) {
+                out[start + i] = Vectors.normalize(vectors.get(i).vector());
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public int dimension() {
+        return model.dimension;
+    }
+
+    @Override
+    public String modelId() {
+        return model.id();
+    }
+}
