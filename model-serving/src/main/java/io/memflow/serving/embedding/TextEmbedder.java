@@ -32,6 +32,21 @@ public interface TextEmbedder {
         return modelId();
     }
 
+    /**
+     * Mean cosine between unrelated sentences under this model: near 0 for MiniLM, near 0.46 for
+     * bge-small. A threshold on raw cosine means different things for different models, so
+     * thresholds apply to {@link #calibrated} cosines instead. 0 unless the model measured it.
+     */
+    default double unrelatedCosine() {
+        return 0.0;
+    }
+
+    /** {@code cos} rescaled so that unrelated sentences score about 0 and identical ones 1. */
+    default double calibrated(double cos) {
+        double b = unrelatedCosine();
+        return (cos - b) / (1 - b);
+    }
+
     default float[] embed(String text) {
         return embed(List.of(text))[0];
     }

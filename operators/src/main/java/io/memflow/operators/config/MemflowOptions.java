@@ -199,15 +199,38 @@ public final class MemflowOptions {
                     .defaultValue(10)
                     .withDescription("Memories returned per query when the query names no k.");
 
+    public static final ConfigOption<Double> BM25_WEIGHT =
+            key("memflow.retrieval.bm25-weight")
+                    .doubleType()
+                    .defaultValue(1.0)
+                    .withDescription(
+                            "Vote of the BM25 ranking in the reciprocal-rank fusion of the"
+                                    + " retrieval signals; 0 turns it off.");
+
     public static final ConfigOption<Double> DENSE_WEIGHT =
             key("memflow.retrieval.dense-weight")
                     .doubleType()
                     .defaultValue(1.0)
                     .withDescription(
-                            "Vote of the embedding ranking in the reciprocal-rank fusion (BM25's"
-                                    + " is 1). 0.5 scores higher on the LoCoMo dev file; 1 keeps"
-                                    + " paraphrases such as 'moved to Seattle' for 'where does"
-                                    + " she live' on top.");
+                            "Vote of the embedding ranking in the fusion (equal to BM25's: the"
+                                    + " standard reciprocal-rank fusion); 0 turns it off.");
+
+    public static final ConfigOption<Double> SPEAKER_WEIGHT =
+            key("memflow.retrieval.speaker-weight")
+                    .doubleType()
+                    .defaultValue(0.25)
+                    .withDescription(
+                            "Vote for the memories of a speaker the question names. All of them"
+                                    + " share rank 1, so a small weight is already a nudge of a"
+                                    + " few ranks; 0 turns it off.");
+
+    public static final ConfigOption<Double> NEIGHBOUR_WEIGHT =
+            key("memflow.retrieval.neighbour-weight")
+                    .doubleType()
+                    .defaultValue(0.5)
+                    .withDescription(
+                            "Vote for the memories just before and after the best hits in their"
+                                    + " session (a hit's context); 0 turns it off.");
 
     public static final ConfigOption<Boolean> EMBEDDING_ENABLED =
             key("memflow.embedding.enabled")
@@ -431,7 +454,10 @@ public final class MemflowOptions {
                 RETRIEVAL_K,
                 EMBEDDING_ENABLED,
                 EMBEDDING_MODEL,
+                BM25_WEIGHT,
                 DENSE_WEIGHT,
+                SPEAKER_WEIGHT,
+                NEIGHBOUR_WEIGHT,
                 MODEL_PATH,
                 LLM_SUMMARY,
                 KV_BUDGET,

@@ -21,12 +21,47 @@ public final class OnnxEmbedder implements TextEmbedder {
     /** Texts per ONNX call: larger batches gain little on two cores and cost memory. */
     private static final int BATCH = 32;
 
+    /**
+     * Twelve everyday sentences on unrelated subjects (ours, not from any evaluation set): their
+     * mean pairwise cosine is the model's {@link #unrelatedCosine()}.
+     */
+    static final List<String> UNRELATED =
+            List.of(
+                    "I bought a new bike last week.",
+                    "The meeting moved to Thursday afternoon.",
+                    "My sister lives in Chicago.",
+                    "We adopted a kitten from the shelter.",
+                    "The soup needs more salt.",
+                    "He is studying for his chemistry exam.",
+                    "Our flight to Rome was delayed by three hours.",
+                    "I started learning the guitar.",
+                    "The roof leaks when it rains.",
+                    "She painted a sunset over the lake.",
+                    "My knee hurts after running.",
+                    "They opened a bakery downtown.");
+
     private final EmbeddingModel model;
     private final Encoder encoder;
+    private final double unrelatedCosine;
 
     OnnxEmbedder(EmbeddingModel model) {
         this.model = model;
         this.encoder = new Encoder(load(model));
+        float[][] v = embed(UNRELATED);
+        double sum = 0;
+        int pairs = 0;
+        for (int i = 0; i < v.length; i++) {
+            for (int j = i + 1; j < v.length; j++) {
+                sum += Vectors.dot(v[i], v[j]);
+                pairs++;
+            }
+        }
+        this.unrelatedCosine = sum / pairs;
+    }
+
+    @Override
+    public double unrelatedCosine() {
+        return unrelatedCosine;
     }
 
     private static OnnxBertBiEncoder load(EmbeddingModel model) {

@@ -167,7 +167,7 @@ public final class LongTermMemory implements Serializable {
                 fresh.add(r);
             }
         }
-        UpdateQueues queues = new UpdateQueues();
+        UpdateQueues queues = new UpdateQueues(retriever.embedder());
         List<MemoryChange> changes = new ArrayList<>();
         for (MemoryRecord x : fresh) {
             if (x.getStatus() != MemoryStatus.ACTIVE) {

@@ -4,6 +4,7 @@ import io.memflow.operators.embedding.StoredVectors;
 import io.memflow.operators.embedding.Vectors;
 import io.memflow.operators.text.Text;
 import io.memflow.schemas.MemoryRecord;
+import io.memflow.serving.embedding.TextEmbedder;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -18,10 +19,11 @@ import java.util.Set;
  * supersede decisions for an entry look only at its queue, so a sleep run costs O(new × store)
  * similarity checks and no entry is compared with everything it shares a word with.
  *
- * <p>Similarity is the cosine of the stored (int8) embeddings; an entry without one (embeddings
- * off) is compared by the Jaccard index of its terms instead. LightMem searches an ANN index for
- * the 20 nearest and keeps 10 (its hits include the entry itself and near-ties); the search here is
- * exact, so the queue is the top 10 of the top 20.
+ * <p>Similarity is the cosine of the stored (int8) embeddings, calibrated for the model ({@link
+ * TextEmbedder#calibrated}); an entry without one (embeddings off) is compared by the Jaccard index
+ * of its terms instead. LightMem searches an ANN index for the 20 nearest and keeps 10 (its hits
+ * include the entry itself and near-ties); the search here is exact, so the queue is the top 10 of
+ * the top 20.
  */
 final class UpdateQueues {
     static final int CANDIDATES = 20;
@@ -31,6 +33,24 @@ final class UpdateQueues {
     record Neighbor(MemoryRecord record, double similarity) {}
 
     private final Map<String, float[]> vectors = new HashMap<>();
+
+    /** Unrelated-sentence cosine of the embedder (see {@link TextEmbedder#calibrated}). */
+    private final double unrelatedCosine;
+
+    /** Raw cosines (a model whose unrelated sentences score about 0, as in tests). */
+    UpdateQueues() {
+        this(0.0);
+    }
+
+    /** Cosines calibrated for the embedder that made the vectors. */
+    UpdateQueues(@javax.annotation.Nullable TextEmbedder embedder) {
+        this(embedder == null ? 0.0 : embedder.unrelatedCosine());
+    }
+
+    private UpdateQueues(double unrelatedCosine) {
+        this.unrelatedCosine = unrelatedCosine;
+    }
+
     private final Map<String, Set<String>> terms = new HashMap<>();
 
     /** Oldest first: event time, then id. "Older" in a queue means earlier in this order. */
@@ -67,7 +87,7 @@ final class UpdateQueues {
                 && vb != null
                 && va.length == vb.length
                 && java.util.Objects.equals(StoredVectors.modelOf(a), StoredVectors.modelOf(b))) {
-            return Vectors.dot(va, vb);
+            return (Vectors.dot(va, vb) - unrelatedCosine) / (1 - unrelatedCosine);
         }
         return jaccard(terms(a), terms(b));
     }

@@ -1,10 +1,12 @@
 package io.memflow.operators.retrieval;
 
 import io.memflow.operators.embedding.StoredVectors;
+import io.memflow.operators.embedding.Vectors;
 import io.memflow.operators.text.MemoryText;
 import io.memflow.operators.text.Text;
 import io.memflow.schemas.MemoryRecord;
 import io.memflow.schemas.MemoryStatus;
+import io.memflow.serving.embedding.TextEmbedder;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -128,6 +130,7 @@ public final class MemoryIndex {
     private final Map<String, Integer> slotOf = new HashMap<>();
     final Map<String, Postings> postings = new HashMap<>();
     private long totalLength;
+    private int missing; // live entries without a vector
 
     /**
      * For each subject, the slot of its ACTIVE memory with the newest validFrom; rebuilt lazily.
@@ -136,6 +139,15 @@ public final class MemoryIndex {
 
     /** By slot, the entry's position in memory-id order (ties in a ranking); rebuilt lazily. */
     @Nullable private volatile int[] idOrder;
+
+    /** Lower-cased speaker name to the slots of that speaker's memories; rebuilt lazily. */
+    @Nullable private volatile Map<String, int[]> speakers;
+
+    /**
+     * By slot, the slot of the memory just before / after it in its session (event time, then id),
+     * -1 for none; rebuilt lazily.
+     */
+    @Nullable private volatile int[][] sessionLinks;
 
     /** Adds or replaces a memory; one that is no longer ACTIVE or SUPERSEDED is removed. */
     public void put(MemoryRecord r) {
@@ -174,16 +186,10 @@ public final class MemoryIndex {
             slot = used++;
         }
         slots[slot] = e;
-        if (e.int8 != null && (dimension == 0 || e.int8.length == dimension)) {
-            dimension = e.int8.length;
-            if (vectors.length < slots.length * dimension) {
-                vectors = Arrays.copyOf(vectors, slots.length * dimension);
-            }
-            System.arraycopy(e.int8, 0, vectors, slot * dimension, dimension);
-            scales[slot] = e.scale;
-            e.hasVector = true;
-            e.int8 = null;
+        if (e.int8 == null || !storeVector(slot, e.int8, e.scale)) {
+            missing++;
         }
+        e.int8 = null;
         slotOf.put(e.id, slot);
         for (int i = 0; i < e.terms.length; i++) {
             postings.computeIfAbsent(e.terms[i], t -> new Postings()).add(slot, e.tf[i]);
@@ -191,6 +197,29 @@ public final class MemoryIndex {
         totalLength += e.length;
         activeBySubject = null;
         idOrder = null;
+        speakers = null;
+        sessionLinks = null;
+    }
+
+    /** Puts an int8 vector at the slot (write lock held); false when its width does not fit. */
+    private boolean storeVector(int slot, byte[] int8, float scale) {
+        if (dimension != 0 && int8.length != dimension) {
+            return false;
+        }
+        dimension = int8.length;
+        if (vectors.length < slots.length * dimension) {
+            vectors = Arrays.copyOf(vectors, slots.length * dimension);
+        }
+        System.arraycopy(int8, 0, vectors, slot * dimension, dimension);
+        scales[slot] = scale;
+        Entry e = slots[slot];
+        if (!e.hasVector) {
+            e.hasVector = true;
+            if (e.int8 == null) {
+                missing--; // filled later (fillVectors); a new entry was never counted
+            }
+        }
+        return true;
     }
 
     private void removeLocked(String memoryId) {
@@ -199,6 +228,9 @@ public final class MemoryIndex {
             return;
         }
         Entry e = slots[slot];
+        if (!e.hasVector) {
+            missing--;
+        }
         scales[slot] = 0;
         for (String t : e.terms) {
             Postings p = postings.get(t);
@@ -215,6 +247,61 @@ public final class MemoryIndex {
         free[freeCount++] = slot;
         activeBySubject = null;
         idOrder = null;
+        speakers = null;
+        sessionLinks = null;
+    }
+
+    /**
+     * Gives every entry without a usable vector (a short-term entry, or a memory whose vector
+     * another model made) one from {@code e}, embedded in one batch outside the lock and kept in
+     * the index only (the record is not changed). A search then costs the question's embedding
+     * alone. Entries replaced meanwhile are skipped. Returns how many were embedded.
+     */
+    public int fillVectors(TextEmbedder e) {
+        if (model == null || !model.equals(e.modelId())) {
+            return 0;
+        }
+        List<Entry> need = new ArrayList<>();
+        lock.readLock().lock();
+        try {
+            if (missing == 0) {
+                return 0;
+            }
+            for (int i = 0; i < used; i++) {
+                if (slots[i] != null && !slots[i].hasVector) {
+                    need.add(slots[i]);
+                }
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+        float[][] fresh = e.embed(need.stream().map(x -> MemoryText.dated(x.record)).toList());
+        int filled = 0;
+        lock.writeLock().lock();
+        try {
+            for (int j = 0; j < need.size(); j++) {
+                Entry x = need.get(j);
+                Integer slot = slotOf.get(x.id);
+                if (slot == null || slots[slot] != x || x.hasVector) {
+                    continue;
+                }
+                float scale = Vectors.scale(fresh[j]);
+                ByteBuffer q = Vectors.quantize(fresh[j], scale);
+                byte[] b = new byte[q.remaining()];
+                q.get(b);
+                if (storeVector(slot, b, scale)) {
+                    filled++;
+                }
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+        return filled;
+    }
+
+    /** Entries without a vector the dense ranking can use (read under the lock). */
+    int missingVectors() {
+        return missing;
     }
 
     /** Memories in the index. */
@@ -283,6 +370,71 @@ public final class MemoryIndex {
         }
         idOrder = order;
         return order;
+    }
+
+    /** Called under the read lock; a racing rebuild by two readers computes the same map. */
+    Map<String, int[]> speakers() {
+        Map<String, int[]> m = speakers;
+        if (m != null) {
+            return m;
+        }
+        Map<String, List<Integer>> lists = new HashMap<>();
+        for (int i = 0; i < used; i++) {
+            Entry e = slots[i];
+            String who = e == null ? null : e.record.getSpeaker();
+            if (who == null || who.isBlank()) {
+                continue;
+            }
+            lists.computeIfAbsent(
+                            who.toLowerCase(java.util.Locale.ROOT).strip(), k -> new ArrayList<>())
+                    .add(i);
+        }
+        m = new HashMap<>();
+        for (var e : lists.entrySet()) {
+            m.put(e.getKey(), e.getValue().stream().mapToInt(Integer::intValue).toArray());
+        }
+        speakers = m;
+        return m;
+    }
+
+    /** By slot, the previous memory of its session, or -1 (read under the lock). */
+    int[] sessionPrev() {
+        return sessionLinks()[0];
+    }
+
+    /** By slot, the next memory of its session, or -1 (read under the lock). */
+    int[] sessionNext() {
+        return sessionLinks()[1];
+    }
+
+    private int[][] sessionLinks() {
+        int[][] links = sessionLinks;
+        if (links != null) {
+            return links;
+        }
+        int[] prev = new int[used];
+        int[] next = new int[used];
+        Arrays.fill(prev, -1);
+        Arrays.fill(next, -1);
+        Map<String, List<Integer>> bySession = new HashMap<>();
+        for (int i = 0; i < used; i++) {
+            Entry e = slots[i];
+            if (e != null && e.record.getSessionId() != null) {
+                bySession.computeIfAbsent(e.record.getSessionId(), k -> new ArrayList<>()).add(i);
+            }
+        }
+        for (List<Integer> session : bySession.values()) {
+            session.sort(
+                    java.util.Comparator.<Integer>comparingLong(i -> slots[i].eventTime)
+                            .thenComparing(i -> slots[i].id));
+            for (int p = 1; p < session.size(); p++) {
+                prev[session.get(p)] = session.get(p - 1);
+                next[session.get(p - 1)] = session.get(p);
+            }
+        }
+        links = new int[][] {prev, next};
+        sessionLinks = links;
+        return links;
     }
 
     /**

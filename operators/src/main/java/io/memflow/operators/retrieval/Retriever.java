@@ -1,5 +1,6 @@
 package io.memflow.operators.retrieval;
 
+import io.memflow.operators.config.MemflowOptions;
 import io.memflow.operators.consolidate.ExtractiveConsolidator;
 import io.memflow.operators.embedding.Embedders;
 import io.memflow.operators.embedding.Int8Dot;
@@ -23,15 +24,18 @@ import javax.annotation.Nullable;
  * Ranks one user's memories for a question.
  *
  * <ol>
- *   <li>Two rankings: BM25 over the memory texts, and (when an embedder is set) cosine between the
- *       question's and the memories' embeddings (stored int8 vectors; entries without one, such as
- *       short-term {@code stm:<turnId>} entries, are embedded on the fly). They are fused by
- *       weighted reciprocal rank, {@code sum w/(60 + rank)} (Cormack et al.; w = 1 for BM25, {@code
- *       memflow.retrieval.dense-weight} for dense), so neither score scale dominates.
+ *   <li>Votes: a list of weighted {@link Signal}s (BM25 over the memory texts; cosine between the
+ *       question's and the memories' embeddings, stored int8 vectors of the configured model, other
+ *       entries such as short-term {@code stm:<turnId>} ones embedded on the fly; the speaker the
+ *       question names; then the session neighbours of the best hits), built once from
+ *       configuration ({@link #of}). Their rankings are fused in one place by weighted reciprocal
+ *       rank, {@code sum w/(60 + rank)} (Cormack et al.), so no score scale dominates; equal scores
+ *       share a rank.
  *   <li>Time: a date or relative expression in the question ({@link TimeExpressions}, resolved
  *       against the query time) narrows the range. Memories whose event time lies in it rank before
  *       all others; the others only fill the remaining slots, so a range that holds nothing (or too
- *       little) falls back to the whole memory.
+ *       little) falls back to the whole memory. Time is a filter rather than a vote: a named month
+ *       is a hard constraint that many lexical matches elsewhere must not outvote.
  *   <li>Superseded facts keep half their score and the fact that replaced them is pulled in just
  *       above them, even when it shares no words with the question; both carry their validity
  *       ({@code validFrom}/{@code validTo}).
@@ -54,23 +58,24 @@ public final class Retriever implements Serializable {
     /** Reciprocal-rank-fusion constant. */
     static final int RRF_K = 60;
 
-    /**
-     * Default weight of the dense ranking in the fusion (BM25's is 1): equal votes, the standard
-     * reciprocal-rank fusion, not a value tuned on the evaluation data. On the LoCoMo dev file,
-     * halving the dense vote ({@code memflow.retrieval.dense-weight=0.5}) lifts recall@10 from 0.56
-     * to 0.61 (exact words find this data's evidence better than MiniLM's sentence meaning), but on
-     * the demo conversation it lets "Maya ... who lives in Chicago" outrank "we moved to Seattle"
-     * for "Where does Maya live now?": paraphrase matters for knowledge updates.
-     */
-    public static final double DENSE_WEIGHT = 1.0;
-
     /** Share of its score a superseded fact keeps: it stays visible, below its successor. */
     private static final double SUPERSEDED_WEIGHT = 0.5;
+
+    /** A signal and its weight in the fusion. */
+    public record Vote(Signal signal, double weight) implements Serializable {
+        public Vote {
+            if (!(weight >= 0) || Double.isInfinite(weight)) {
+                throw new IllegalArgumentException(
+                        signal.option() + " must be a number >= 0, was " + weight);
+            }
+        }
+    }
 
     /** The embedding model of the dense ranking, null for none; the instance is per JVM. */
     @Nullable private final String embeddingModel;
 
-    private final double denseWeight;
+    /** The votes with a positive weight, in {@link Signal} order. */
+    private final List<Vote> votes;
 
     @Nullable private transient TextEmbedder embedder;
 
@@ -78,38 +83,74 @@ public final class Retriever implements Serializable {
     public record Result(List<RetrievedMemory> memories, Long from, Long to) {}
 
     /**
-     * The retriever the configuration asks for: hybrid (BM25 and the configured embedder, fused)
-     * when embeddings are on, BM25 alone otherwise. The job, {@code eval}, {@code serve} and the
-     * benchmarks build it here, so they rank alike.
+     * The retriever the configuration asks for: every signal with its weight ({@code
+     * memflow.retrieval.<signal>-weight}; 0 turns one off), the dense one only when embeddings are
+     * on. The job, {@code eval}, {@code serve} and the benchmarks all build it here, so they rank
+     * alike.
      */
     public static Retriever of(org.apache.flink.configuration.ReadableConfig conf) {
-        return new Retriever(
-                Embedders.modelOf(conf),
-                conf.get(io.memflow.operators.config.MemflowOptions.DENSE_WEIGHT));
+        String model = Embedders.modelOf(conf);
+        List<Vote> votes = new ArrayList<>();
+        for (Signal s : Signal.values()) {
+            double w =
+                    switch (s) {
+                        case BM25 -> conf.get(MemflowOptions.BM25_WEIGHT);
+                        case DENSE -> model == null ? 0 : conf.get(MemflowOptions.DENSE_WEIGHT);
+                        case SPEAKER -> conf.get(MemflowOptions.SPEAKER_WEIGHT);
+                        case NEIGHBOUR -> conf.get(MemflowOptions.NEIGHBOUR_WEIGHT);
+                    };
+            votes.add(new Vote(s, w));
+        }
+        return new Retriever(model, votes);
     }
 
     /** BM25 only (no model needed). */
     public Retriever() {
-        this((String) null, 0);
+        this((String) null, List.of(new Vote(Signal.BM25, 1.0)));
     }
 
-    /** Hybrid with the given embedder (tests, benchmarks); {@code null} means BM25 only. */
+    /**
+     * BM25 and the given embedder with the default weights of the other signals (tests,
+     * benchmarks); {@code null} means no dense vote.
+     */
     public Retriever(@Nullable TextEmbedder embedder) {
-        this(embedder == null ? null : embedder.modelId(), DENSE_WEIGHT);
+        this(embedder, defaultVotes(embedder != null));
+    }
+
+    /** The given embedder (null: none) and votes (tests, ablations). */
+    public Retriever(@Nullable TextEmbedder embedder, List<Vote> votes) {
+        this(embedder == null ? null : embedder.modelId(), votes);
         this.embedder = embedder;
     }
 
-    private Retriever(@Nullable String embeddingModel, double denseWeight) {
-        if (!(denseWeight >= 0)) {
-            throw new IllegalArgumentException(
-                    "memflow.retrieval.dense-weight must be >= 0, was " + denseWeight);
-        }
+    private Retriever(@Nullable String embeddingModel, List<Vote> votes) {
         this.embeddingModel = embeddingModel;
-        this.denseWeight = denseWeight;
+        List<Vote> on = new ArrayList<>();
+        for (Vote v : votes) {
+            if (v.weight() > 0 && (v.signal() != Signal.DENSE || embeddingModel != null)) {
+                on.add(v);
+            }
+        }
+        on.sort(Comparator.comparing(Vote::signal));
+        this.votes = List.copyOf(on);
+    }
+
+    /** Every signal at its configured default weight. */
+    static List<Vote> defaultVotes(boolean dense) {
+        return List.of(
+                new Vote(Signal.BM25, MemflowOptions.BM25_WEIGHT.defaultValue()),
+                new Vote(Signal.DENSE, dense ? MemflowOptions.DENSE_WEIGHT.defaultValue() : 0),
+                new Vote(Signal.SPEAKER, MemflowOptions.SPEAKER_WEIGHT.defaultValue()),
+                new Vote(Signal.NEIGHBOUR, MemflowOptions.NEIGHBOUR_WEIGHT.defaultValue()));
+    }
+
+    /** The votes in use (positive weights). */
+    public List<Vote> votes() {
+        return votes;
     }
 
     public boolean isDense() {
-        return embeddingModel != null;
+        return votes.stream().anyMatch(v -> v.signal() == Signal.DENSE);
     }
 
     /** The model of the dense ranking, or null for BM25 only. */
@@ -152,8 +193,16 @@ public final class Retriever implements Serializable {
         return retrieve(question, now, index, k);
     }
 
-    /** Ranks the memories of a prepared index ({@code serve} keeps one per user). */
+    /**
+     * Ranks the memories of a prepared index ({@code serve} and the job keep one per user). Entries
+     * without a vector of this retriever's model get one first, kept in the index, so only the
+     * first search after a change pays for embedding them.
+     */
     public Result retrieve(String question, long now, MemoryIndex index, int k) {
+        TextEmbedder e = isDense() ? embedder() : null;
+        if (e != null) {
+            index.fillVectors(e);
+        }
         index.lock.readLock().lock();
         try {
             return rank(question, now, index, k);
@@ -165,8 +214,7 @@ public final class Retriever implements Serializable {
     private Result rank(String question, long now, MemoryIndex index, int k) {
         int cap = index.capacity();
         MemoryIndex.Entry[] docs = index.slots;
-        double[] lexical = bm25(Text.terms(question), index);
-        double[] scores = fuse(lexical, denseScores(question, index), denseWeight, index);
+        double[] scores = fuse(question, index, k);
 
         Map<String, Integer> activeBySubject = index.activeBySubject();
         double[] fused = scores.clone();
@@ -297,7 +345,35 @@ public final class Retriever implements Serializable {
         return cos;
     }
 
-    /** {@link #fuse(double[], double[], double, MemoryIndex)} over docs named by position. */
+    /**
+     * The weighted reciprocal-rank fusion of every vote: first the signals that look at the
+     * question, then {@link Signal#NEIGHBOUR}, which looks at the first stage's best hits.
+     */
+    private double[] fuse(String question, MemoryIndex index, int k) {
+        int cap = index.capacity();
+        double[] fused = new double[cap];
+        Vote neighbour = null;
+        for (Vote v : votes) {
+            double[] s =
+                    switch (v.signal()) {
+                        case BM25 -> bm25(Text.terms(question), index);
+                        case DENSE -> denseScores(question, index);
+                        case SPEAKER -> speakerScores(question, index);
+                        case NEIGHBOUR -> null; // second stage, below
+                    };
+            if (v.signal() == Signal.NEIGHBOUR) {
+                neighbour = v;
+            } else if (s != null) {
+                addRanks(fused, s, v.signal() != Signal.DENSE, v.weight(), index, cap);
+            }
+        }
+        if (neighbour != null) {
+            addRanks(fused, neighbourScores(fused, index, k), true, neighbour.weight(), index, cap);
+        }
+        return fused;
+    }
+
+    /** Fuses given score arrays over docs named by position (tests of the fusion itself). */
     static double[] fuse(double[] lexical, @Nullable double[] dense, double denseWeight) {
         MemoryIndex index = new MemoryIndex(null);
         for (int i = 0; i < lexical.length; i++) {
@@ -315,31 +391,74 @@ public final class Retriever implements Serializable {
                             .setVersion(1)
                             .build());
         }
-        return fuse(lexical, dense, denseWeight, index);
-    }
-
-    /**
-     * Weighted reciprocal-rank fusion of the BM25 ranking (only docs sharing a term) and the dense
-     * ranking (all docs, weight {@code denseWeight}); without a dense ranking, the BM25 scores
-     * themselves. Equal scores take ranks in memory-id order.
-     */
-    static double[] fuse(
-            double[] lexical, @Nullable double[] dense, double denseWeight, MemoryIndex index) {
         int cap = index.capacity();
-        if (dense == null) {
-            return lexical;
-        }
         double[] out = new double[cap];
         addRanks(out, lexical, true, 1.0, index, cap);
-        addRanks(out, dense, false, denseWeight, index, cap);
+        if (dense != null) {
+            addRanks(out, dense, false, denseWeight, index, cap);
+        }
         return out;
     }
 
     /**
-     * Adds {@code weight / (RRF_K + rank)} for each memory's rank by {@code scores} (highest first,
-     * equal scores in memory-id order). The ranks come from one sort of primitive keys (the score's
-     * bits, then the memory's position in id order), not from sorting boxed indexes with a
-     * comparator: at 10,000 memories that is a fraction of a millisecond instead of several.
+     * 1 for the memories of the speakers the question names (a whole word of the question equal to
+     * a speaker's name, case-insensitive), 0 otherwise; null when it names none, or when every
+     * memory is that speaker's (no information).
+     */
+    @Nullable
+    private static double[] speakerScores(String question, MemoryIndex index) {
+        Map<String, int[]> bySpeaker = index.speakers();
+        if (bySpeaker.size() < 2) {
+            return null;
+        }
+        double[] out = null;
+        for (String t : new java.util.LinkedHashSet<>(Text.tokens(question))) {
+            String w = t.toLowerCase(java.util.Locale.ROOT);
+            int apo = w.indexOf('\'');
+            int[] slots = bySpeaker.get(apo > 0 ? w.substring(0, apo) : w);
+            if (slots == null) {
+                continue;
+            }
+            if (out == null) {
+                out = new double[index.capacity()];
+            }
+            for (int slot : slots) {
+                out[slot] = 1.0;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * For each memory, the best first-stage score among the {@code k} best hits it sits next to in
+     * their session (the memory just before or after a hit, by event time): a hit's context.
+     */
+    private static double[] neighbourScores(double[] firstStage, MemoryIndex index, int k) {
+        int cap = index.capacity();
+        MemoryIndex.Entry[] docs = index.slots;
+        double[] out = new double[cap];
+        int[] prev = index.sessionPrev();
+        int[] next = index.sessionNext();
+        Comparator<Integer> better =
+                Comparator.<Integer>comparingDouble(i -> -firstStage[i])
+                        .thenComparing(i -> docs[i].id);
+        for (int hit : top(k, firstStage, docs, cap, better)) {
+            double s = firstStage[hit];
+            if (prev[hit] >= 0) {
+                out[prev[hit]] = Math.max(out[prev[hit]], s);
+            }
+            if (next[hit] >= 0) {
+                out[next[hit]] = Math.max(out[next[hit]], s);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Adds {@code weight / (RRF_K + rank)} for each memory's rank by {@code scores} (highest first;
+     * equal scores share a rank). The ranks come from one sort of primitive keys (the score's bits,
+     * then the memory's position in id order), not from sorting boxed indexes with a comparator: at
+     * 10,000 memories that is a fraction of a millisecond instead of several.
      */
     private static void addRanks(
             double[] out,
@@ -365,8 +484,12 @@ public final class Retriever implements Serializable {
             }
         }
         RankSort.sort(key, tie, slot, n);
-        for (int rank = 1; rank <= n; rank++) {
-            out[slot[rank - 1]] += weight / (RRF_K + rank);
+        int rank = 0;
+        for (int p = 0; p < n; p++) {
+            if (p == 0 || key[p] != key[p - 1]) {
+                rank = p + 1; // equal scores share the best rank of their group
+            }
+            out[slot[p]] += weight / (RRF_K + rank);
         }
     }
 
@@ -405,6 +528,7 @@ public final class Retriever implements Serializable {
                 .setUserId(o.getUserId())
                 .setText(ExtractiveConsolidator.factText(o))
                 .setSpeaker(o.getSpeaker())
+                .setSessionId(o.getSessionId())
                 .setEventTime(t)
                 .setValidFrom(t)
                 .setSourceTurnIds(List.of(o.getId()))

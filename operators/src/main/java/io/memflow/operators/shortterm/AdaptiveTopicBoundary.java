@@ -70,7 +70,8 @@ public final class AdaptiveTopicBoundary implements TopicBoundary {
         float[][] v = vectors(run);
         double[] sims = new double[run.size() - 1];
         for (int i = 0; i < sims.length; i++) {
-            sims[i] = Vectors.dot(v[i], v[i + 1]);
+            // calibrated, so the threshold search means the same for every model
+            sims[i] = embedder().calibrated(Vectors.dot(v[i], v[i + 1]));
         }
         return boundaries(sims, minThreshold);
     }

@@ -2,6 +2,7 @@ package io.memflow.operators.retrieval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.memflow.operators.config.MemflowOptions;
 import io.memflow.schemas.MemoryRecord;
 import io.memflow.schemas.MemoryStatus;
 import io.memflow.schemas.RetrievedMemory;
@@ -102,9 +103,9 @@ class RetrieverTest {
                 Retriever.fuse(
                         new double[] {5.0, 0.0, 1.0},
                         new double[] {0.1, 0.9, 0.5},
-                        Retriever.DENSE_WEIGHT);
+                        MemflowOptions.DENSE_WEIGHT.defaultValue());
         // doc 0: bm25 rank 1 + dense rank 3; doc 2: bm25 rank 2 + dense rank 2; doc 1: dense rank 1
-        double w = Retriever.DENSE_WEIGHT;
+        double w = MemflowOptions.DENSE_WEIGHT.defaultValue();
         assertThat(fused[0]).isEqualTo(1.0 / 61 + w / 63);
         assertThat(fused[2]).isEqualTo(1.0 / 62 + w / 62);
         assertThat(fused[1]).isEqualTo(w / 61);
