@@ -198,7 +198,8 @@ public final class MemflowPipeline {
                                 new LongTermFunction(
                                         longTerm,
                                         conf.get(MemflowOptions.SLEEP_IDLE_GAP).toMillis(),
-                                        conf.get(MemflowOptions.RETRIEVAL_K)))
+                                        conf.get(MemflowOptions.RETRIEVAL_K),
+                                        conf.get(MemflowOptions.INDEX_CACHE_MEMORIES)))
                         .returns(new AvroTypeInfo<>(MemoryChange.class))
                         .name("long-term")
                         .uid(Uids.LONG_TERM);

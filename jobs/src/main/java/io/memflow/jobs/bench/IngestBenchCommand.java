@@ -6,11 +6,11 @@ import io.memflow.jobs.kafka.EmbeddedKafka;
 import io.memflow.jobs.kafka.KafkaEndpoints;
 import io.memflow.jobs.kafka.TopicIo;
 import io.memflow.operators.config.MemflowOptions;
-import io.memflow.operators.consolidate.ExtractiveConsolidator;
 import io.memflow.operators.embedding.Embedders;
 import io.memflow.operators.sensory.PosTokenScorer;
 import io.memflow.operators.sensory.SensoryFilter;
 import io.memflow.operators.sensory.SensoryFunction;
+import io.memflow.operators.text.MemoryText;
 import io.memflow.schemas.ConversationTurn;
 import io.memflow.schemas.internal.Observation;
 import io.memflow.schemas.internal.RawEvent;
@@ -44,9 +44,9 @@ import picocli.CommandLine.Option;
  * first, then (1) a pass-through job (Kafka → keyBy → Kafka, exactly-once) and (2) the memflow job
  * (embeddings on unless {@code -Dmemflow.embedding.enabled=false}) read them with a bounded source;
  * each is timed from submission to the end of the job, checkpoints and commits included. (3) The
- * embedder alone then embeds, in this JVM, exactly the texts the job embeds (each kept turn's dated
- * fact text) in the same batches (one call per closed short-term run: a user's session here), so
- * memflow / embedder says how much of the embedding-bound ceiling the job reaches.
+ * embedder alone then embeds, in this JVM, exactly the texts the job embeds (each kept turn's
+ * speaker and full text) in the same batches (one call per closed short-term run: a user's session
+ * here), so memflow / embedder says how much of the embedding-bound ceiling the job reaches.
  */
 @Command(
         name = "bench-ingest",
@@ -177,8 +177,8 @@ public class IngestBenchCommand implements Callable<Integer> {
 
     /**
      * Embeds what the job embeds, batched as the job batches it: the sensory tier's kept turns as
-     * dated fact texts, one call per user and session (a session of 20 short turns closes as one
-     * short-term run, below the flush threshold). Compression runs first and is not timed.
+     * speaker and full text, one call per user and session (a session of 20 short turns closes as
+     * one short-term run, below the flush threshold). Compression runs first and is not timed.
      */
     private double embedderAlone(Configuration c) {
         SensoryFilter filter =
@@ -208,7 +208,7 @@ public class IngestBenchCommand implements Callable<Integer> {
                             o);
             if (d.kept() != null) {
                 runs.computeIfAbsent(t.getUserId() + "/" + t.getSessionId(), k -> new ArrayList<>())
-                        .add(ExtractiveConsolidator.readerText(d.kept()));
+                        .add(MemoryText.embedded(d.kept().getSpeaker(), d.kept().getText()));
             }
         }
         var embedder = Embedders.load(c.get(MemflowOptions.EMBEDDING_MODEL));

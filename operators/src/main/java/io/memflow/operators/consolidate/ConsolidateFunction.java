@@ -15,9 +15,9 @@ import org.apache.flink.api.common.functions.RichMapFunction;
 /**
  * Turns a flushed segment batch into candidate memory entries for the long-term tier (one call per
  * batch, never per turn) and, when embeddings are on, gives each candidate the int8-quantised
- * embedding of its dated text for dense retrieval: topic segmentation already embedded the same
- * text and handed the vector on, so only candidates without one are embedded here, in one batched
- * call. Every other envelope passes unchanged.
+ * embedding for dense retrieval: topic segmentation already embedded the turn and handed the vector
+ * on, so only candidates without one are embedded here, in one batched call. Every other envelope
+ * passes unchanged.
  */
 public class ConsolidateFunction extends RichMapFunction<MemoryInput, MemoryInput> {
     private static final long serialVersionUID = 1L;
@@ -63,9 +63,9 @@ public class ConsolidateFunction extends RichMapFunction<MemoryInput, MemoryInpu
         return MemoryInput.newBuilder(in).setCandidates(candidates).setBatch(null).build();
     }
 
-    /** Sets the vector of each record from its dated text. */
+    /** Sets the vector of each record from its text ({@link MemoryText#embedded(MemoryRecord)}). */
     public static void embedAll(TextEmbedder embedder, List<MemoryRecord> records) {
-        float[][] vectors = embedder.embed(records.stream().map(MemoryText::dated).toList());
+        float[][] vectors = embedder.embed(records.stream().map(MemoryText::embedded).toList());
         for (int i = 0; i < records.size(); i++) {
             StoredVectors.set(records.get(i), vectors[i], embedder.modelId());
         }

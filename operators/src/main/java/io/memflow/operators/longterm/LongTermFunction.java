@@ -42,6 +42,7 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
     private final LongTermMemory memory;
     private final long sleepIdleGapMillis;
     private final int defaultK;
+    private final long indexCacheMemories;
 
     private transient MapState<String, MemoryRecord> memories;
     private transient ValueState<LongTermMeta> metaState;
@@ -58,15 +59,32 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
     private transient Histogram userEntries;
     private transient Histogram userBytes;
 
+    private transient IndexCache indexes;
+
     public LongTermFunction(LongTermMemory memory, long sleepIdleGapMillis, int defaultK) {
+        this(
+                memory,
+                sleepIdleGapMillis,
+                defaultK,
+                io.memflow.operators.config.MemflowOptions.INDEX_CACHE_MEMORIES.defaultValue());
+    }
+
+    /**
+     * @param indexCacheMemories memories whose search structures the subtask keeps in memory
+     *     ({@code memflow.retrieval.index-cache-memories}; 0: none, every query rebuilds them)
+     */
+    public LongTermFunction(
+            LongTermMemory memory, long sleepIdleGapMillis, int defaultK, long indexCacheMemories) {
         this.memory = memory;
         this.sleepIdleGapMillis = sleepIdleGapMillis;
         this.defaultK = defaultK;
+        this.indexCacheMemories = indexCacheMemories;
     }
 
     @Override
     public void open(OpenContext ctx) {
         memories = getRuntimeContext().getMapState(MemoryStateDescriptors.longTermMemories());
+        indexes = new IndexCache(indexCacheMemories);
         metaState = getRuntimeContext().getState(MemoryStateDescriptors.longTermMeta());
         sleepTimer =
                 new WallClockTimer(
@@ -107,10 +125,14 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
         if (meta == null) {
             meta = LongTermMemory.emptyMeta();
         }
+        if (in.getQuery() == null) {
+            indexes.invalidate(ctx.getCurrentKey()); // anything but a query may change memories
+        }
         // a user idle for the gap sleeps before anything newer is applied, as the timer would do
         if (meta.getDirtySinceConsolidation()
                 && in.getEventTime() >= meta.getLastActivityTime() + sleepIdleGapMillis) {
             sleepTimer.cancel(ctx.timerService());
+            indexes.invalidate(ctx.getCurrentKey());
             sleep(meta, meta.getLastActivityTime() + sleepIdleGapMillis, out);
         }
         if (!in.getCandidates().isEmpty()) {
@@ -124,7 +146,16 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
             update(meta);
         } else if (in.getQuery() != null) {
             long start = System.nanoTime();
-            MemoryAnswer a = memory.answer(table, in.getQuery(), in.getPending(), defaultK);
+            MemoryAnswer a =
+                    memory.answer(
+                            table,
+                            in.getQuery(),
+                            indexes.forQuery(
+                                    ctx.getCurrentKey(),
+                                    table,
+                                    in.getPending(),
+                                    memory.retriever()),
+                            defaultK);
             latency.update((System.nanoTime() - start) / 1_000_000);
             queries.inc();
             ctx.output(ANSWERS, a);
@@ -199,6 +230,7 @@ public class LongTermFunction extends KeyedProcessFunction<String, MemoryInput, 
             return;
         }
         // the run happens as of the event-time deadline, whatever the wall clock says
+        indexes.invalidate(ctx.getCurrentKey());
         sleep(meta, sleepDeadline(meta), out);
         update(meta);
     }

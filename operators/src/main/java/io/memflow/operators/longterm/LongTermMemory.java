@@ -1,6 +1,7 @@
 package io.memflow.operators.longterm;
 
 import io.memflow.operators.embedding.StoredVectors;
+import io.memflow.operators.retrieval.MemoryIndex;
 import io.memflow.operators.retrieval.Retriever;
 import io.memflow.operators.text.MemoryText;
 import io.memflow.operators.text.Text;
@@ -54,6 +55,11 @@ public final class LongTermMemory implements Serializable {
 
     /** What a user holds in hot state once the bounds are enforced: for metrics. */
     public record Size(int entries, long bytes) {}
+
+    /** The retriever every answer ranks with. */
+    public Retriever retriever() {
+        return retriever;
+    }
 
     public LongTermMemory(int capacity, double mergeThreshold, Retriever retriever) {
         this(capacity, mergeThreshold, retriever, Bounds.DEFAULT);
@@ -268,7 +274,7 @@ public final class LongTermMemory implements Serializable {
             StoredVectors.clear(r);
             return;
         }
-        StoredVectors.set(r, e.embed(MemoryText.dated(r)), e.modelId());
+        StoredVectors.set(r, e.embed(MemoryText.embedded(r)), e.modelId());
     }
 
     /**
@@ -292,7 +298,7 @@ public final class LongTermMemory implements Serializable {
         if (foreign.isEmpty()) {
             return 0;
         }
-        float[][] v = e.embed(foreign.stream().map(MemoryText::dated).toList());
+        float[][] v = e.embed(foreign.stream().map(MemoryText::embedded).toList());
         for (int i = 0; i < foreign.size(); i++) {
             MemoryRecord r = foreign.get(i);
             StoredVectors.set(r, v[i], e.modelId());
@@ -535,7 +541,24 @@ public final class LongTermMemory implements Serializable {
             throws Exception {
         int k = q.getK() != null ? q.getK() : defaultK;
         long now = q.getQueryTime().toEpochMilli();
-        Retriever.Result result = retriever.retrieve(q.getText(), now, table.all(), pending, k);
+        return answer(table, q, retriever.retrieve(q.getText(), now, table.all(), pending, k));
+    }
+
+    /**
+     * Answers {@code q} from a prepared index of the user's memories (the operator's {@link
+     * IndexCache}), which ranks exactly like a fresh one.
+     */
+    public MemoryAnswer answer(MemoryTable table, MemoryQuery q, MemoryIndex index, int defaultK)
+            throws Exception {
+        int k = q.getK() != null ? q.getK() : defaultK;
+        long now = q.getQueryTime().toEpochMilli();
+        return answer(table, q, retriever.retrieve(q.getText(), now, index, k));
+    }
+
+    /** Strengthens what was used and builds the answer. */
+    private MemoryAnswer answer(MemoryTable table, MemoryQuery q, Retriever.Result result)
+            throws Exception {
+        long now = q.getQueryTime().toEpochMilli();
         for (RetrievedMemory m : result.memories()) {
             MemoryRecord r = table.get(m.getMemoryId());
             if (r != null) {

@@ -275,7 +275,7 @@ public final class MemoryIndex {
         } finally {
             lock.readLock().unlock();
         }
-        float[][] fresh = e.embed(need.stream().map(x -> MemoryText.dated(x.record)).toList());
+        float[][] fresh = e.embed(need.stream().map(x -> MemoryText.embedded(x.record)).toList());
         int filled = 0;
         lock.writeLock().lock();
         try {

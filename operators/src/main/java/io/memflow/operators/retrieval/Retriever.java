@@ -318,7 +318,7 @@ public final class Retriever implements Serializable {
         List<Integer> missingAt = new ArrayList<>();
         for (int i = 0; i < cap; i++) {
             if (docs[i] != null && !docs[i].hasVector) {
-                missing.add(MemoryText.dated(docs[i].record));
+                missing.add(MemoryText.embedded(docs[i].record));
                 missingAt.add(i);
             }
         }

@@ -1,9 +1,9 @@
 package io.memflow.operators.shortterm;
 
-import io.memflow.operators.consolidate.ExtractiveConsolidator;
 import io.memflow.operators.embedding.Embedders;
 import io.memflow.operators.embedding.StoredVectors;
 import io.memflow.operators.embedding.Vectors;
+import io.memflow.operators.text.MemoryText;
 import io.memflow.schemas.internal.Observation;
 import io.memflow.schemas.internal.Segment;
 import io.memflow.serving.embedding.TextEmbedder;
@@ -20,10 +20,10 @@ import javax.annotation.Nullable;
  * that cuts anywhere adapts to how alike a conversation's turns are overall; a fixed threshold
  * would either never cut a chatty run or shred a focused one.
  *
- * <p>The turns are embedded in one batched call, as the text of the fact each becomes (dated {@code
- * "speaker: statement"}, {@link ExtractiveConsolidator#readerText}); the vectors stay on the
- * observations, so consolidation does not embed the same text again. Embeddings of the same input
- * are the same, so segments are identical on replay. LightMem also intersects these cuts with
+ * <p>The turns are embedded in one batched call, each as its speaker and full, uncompressed text
+ * ({@link MemoryText#embedded(String, String)}); the vectors stay on the observations and become
+ * the memories' vectors, so consolidation does not embed again. Embeddings of the same input are
+ * the same, so segments are identical on replay. LightMem also intersects these cuts with
  * attention-based ones from its compressor's BERT, which memflow does not run (no LLMLingua model
  * offline); its similarity cuts alone are what this class reproduces.
  */
@@ -107,7 +107,7 @@ public final class AdaptiveTopicBoundary implements TopicBoundary {
             if (stored != null) {
                 out[i] = stored;
             } else {
-                texts.add(ExtractiveConsolidator.readerText(o));
+                texts.add(MemoryText.embedded(o.getSpeaker(), o.getText()));
                 at.add(i);
             }
         }

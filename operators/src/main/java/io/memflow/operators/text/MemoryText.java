@@ -26,6 +26,23 @@ public final class MemoryText {
         return speaker + ": " + statement;
     }
 
+    /**
+     * What the embedder reads for a stored memory: its text without the date. Dates are matched by
+     * the time filter; four date words in front of a short statement only blur its sentence vector.
+     */
+    public static String embedded(MemoryRecord r) {
+        return r.getText();
+    }
+
+    /**
+     * What the embedder reads for a turn: who said it and everything they said, before sensory
+     * compression. The vector costs the same either way, and it is the vector, not the stored text,
+     * that must carry the meaning compression drops.
+     */
+    public static String embedded(String speaker, String fullText) {
+        return fact(speaker, fullText);
+    }
+
     /** "Mon 8 May 2023": absolute date with weekday, UTC. */
     public static String date(long epochMillis) {
         return DATE.format(Instant.ofEpochMilli(epochMillis));
