@@ -291,7 +291,7 @@ class LongTermMemoryTest {
     @Test
     void mergeKeepsTheFullerWordingAndReembedsIt() throws Exception {
         TestingEmbedder embedder = new TestingEmbedder();
-        LongTermMemory dense = new LongTermMemory(5000, 0.9, new Retriever(embedder));
+        LongTermMemory dense = new LongTermMemory(5000, 0.85, new Retriever(embedder));
         List<MemoryRecord> first =
                 batch(
                         obs(
@@ -327,7 +327,7 @@ class LongTermMemoryTest {
         assertThat(survivor.getSourceTurnIds()).containsExactly("d1", "d9");
         // the stored vector is the embedding of the new text, not the old one
         assertThat(survivor.getEmbedding()).isNotEqualTo(before);
-        float[] expected = embedder.embed(MemoryText.dated(survivor));
+        float[] expected = embedder.embed(MemoryText.embedded(survivor));
         assertThat(survivor.getEmbedding())
                 .isEqualTo(Vectors.quantize(expected, Vectors.scale(expected)));
         // and the changelog carries it
@@ -339,14 +339,14 @@ class LongTermMemoryTest {
     @Test
     void theSameWordsFromAnotherSpeakerDoNotMerge() throws Exception {
         TestingEmbedder embedder = new TestingEmbedder();
-        LongTermMemory dense = new LongTermMemory(5000, 0.9, new Retriever(embedder));
+        LongTermMemory dense = new LongTermMemory(5000, 0.85, new Retriever(embedder));
         String said = "I love hiking in the Alps with my sister every summer near Zermatt.";
         List<MemoryRecord> ann = batch(obs("d1", "s1", "2024-03-04T10:00:00Z", "Ann", said));
         List<MemoryRecord> bob = batch(obs("d2", "s1", "2024-03-04T10:01:00Z", "Bob", said));
         ConsolidateFunction.embedAll(embedder, ann);
         ConsolidateFunction.embedAll(embedder, bob);
-        // twelve of thirteen terms shared: similar enough to merge, were it the same speaker
-        assertThat(new UpdateQueues().similarity(ann.get(0), bob.get(0))).isGreaterThan(0.9);
+        // eight of nine terms shared: similar enough to merge, were it the same speaker
+        assertThat(new UpdateQueues().similarity(ann.get(0), bob.get(0))).isGreaterThan(0.85);
         dense.insert(table, meta, ann);
         dense.insert(table, meta, bob);
         assertThat(dense.sleep(table, meta, Instant.parse("2024-03-04T12:00:00Z").toEpochMilli()))
