@@ -47,7 +47,11 @@ public final class MemoryIndex {
             this.record = r;
             this.id = r.getMemoryId();
             this.eventTime = r.getEventTime().toEpochMilli();
-            List<String> all = Text.terms(MemoryText.dated(r));
+            // the speaker label is who said it, not what: the SPEAKER signal matches it
+            List<String> all =
+                    Text.terms(
+                            MemoryText.dated(
+                                    r.getValidFrom().toEpochMilli(), MemoryText.statement(r)));
             Map<String, Integer> counts = new java.util.LinkedHashMap<>();
             for (String t : all) {
                 counts.merge(t, 1, Integer::sum);
@@ -140,6 +144,9 @@ public final class MemoryIndex {
     /** By slot, the entry's position in memory-id order (ties in a ranking); rebuilt lazily. */
     @Nullable private volatile int[] idOrder;
 
+    /** The BM25 terms of the speakers' names; rebuilt lazily with {@link #speakers}. */
+    @Nullable private volatile java.util.Set<String> speakerTerms;
+
     /** Lower-cased speaker name to the slots of that speaker's memories; rebuilt lazily. */
     @Nullable private volatile Map<String, int[]> speakers;
 
@@ -198,6 +205,7 @@ public final class MemoryIndex {
         activeBySubject = null;
         idOrder = null;
         speakers = null;
+        speakerTerms = null;
         sessionLinks = null;
     }
 
@@ -248,6 +256,7 @@ public final class MemoryIndex {
         activeBySubject = null;
         idOrder = null;
         speakers = null;
+        speakerTerms = null;
         sessionLinks = null;
     }
 
@@ -390,11 +399,20 @@ public final class MemoryIndex {
                     .add(i);
         }
         m = new HashMap<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
         for (var e : lists.entrySet()) {
             m.put(e.getKey(), e.getValue().stream().mapToInt(Integer::intValue).toArray());
+            names.addAll(Text.terms(e.getKey()));
         }
+        speakerTerms = names;
         speakers = m;
         return m;
+    }
+
+    /** The terms of the speakers' names (read under the lock). */
+    java.util.Set<String> speakerTerms() {
+        speakers();
+        return speakerTerms;
     }
 
     /** By slot, the previous memory of its session, or -1 (read under the lock). */

@@ -356,7 +356,7 @@ public final class Retriever implements Serializable {
         for (Vote v : votes) {
             double[] s =
                     switch (v.signal()) {
-                        case BM25 -> bm25(Text.terms(question), index);
+                        case BM25 -> bm25(contentTerms(question, index), index);
                         case DENSE -> denseScores(question, index);
                         case SPEAKER -> speakerScores(question, index);
                         case NEIGHBOUR -> null; // second stage, below
@@ -396,6 +396,22 @@ public final class Retriever implements Serializable {
         addRanks(out, lexical, true, 1.0, index, cap);
         if (dense != null) {
             addRanks(out, dense, false, denseWeight, index, cap);
+        }
+        return out;
+    }
+
+    /**
+     * The question's BM25 terms without the speakers' names: memories are indexed without their
+     * speaker label, and who said it is the {@link Signal#SPEAKER} vote's business. A name every
+     * memory carries would otherwise make BM25 rank every memory, by length.
+     */
+    private static List<String> contentTerms(String question, MemoryIndex index) {
+        java.util.Set<String> names = index.speakerTerms();
+        List<String> out = new ArrayList<>();
+        for (String t : Text.terms(question)) {
+            if (!names.contains(t)) {
+                out.add(t);
+            }
         }
         return out;
     }

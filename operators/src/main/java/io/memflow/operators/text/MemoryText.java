@@ -43,6 +43,16 @@ public final class MemoryText {
         return fact(speaker, fullText);
     }
 
+    /** The stored text without its {@code "speaker: "} label (the text itself if it has none). */
+    public static String statement(MemoryRecord r) {
+        String t = r.getText();
+        String who = r.getSpeaker();
+        if (who != null && !who.isEmpty() && t.startsWith(who + ": ")) {
+            return t.substring(who.length() + 2);
+        }
+        return t;
+    }
+
     /** "Mon 8 May 2023": absolute date with weekday, UTC. */
     public static String date(long epochMillis) {
         return DATE.format(Instant.ofEpochMilli(epochMillis));
