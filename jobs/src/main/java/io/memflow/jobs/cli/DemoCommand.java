@@ -3,6 +3,8 @@ package io.memflow.jobs.cli;
 import io.memflow.jobs.demo.DemoRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,6 +32,14 @@ public class DemoCommand implements Callable<Integer> {
                             + " episodic KV caches.")
     Path model;
 
+    @Option(
+            names = "-D",
+            paramLabel = "KEY=VALUE",
+            description =
+                    "Any memflow.* option for the demo's job, e.g."
+                            + " -Dmemflow.embedding.model=all-minilm-l6-v2-q.")
+    Map<String, String> properties = new LinkedHashMap<>();
+
     @Override
     public Integer call() throws Exception {
         if (model != null && !Files.isRegularFile(model)) {
@@ -39,6 +49,6 @@ public class DemoCommand implements Callable<Integer> {
                             + " is not a file. Pass the path of a GGUF model, e.g."
                             + " --model ../shared/data/models/stories260K.gguf");
         }
-        return new DemoRunner(System.out, webUiPort, model).run();
+        return new DemoRunner(System.out, webUiPort, model, properties).run();
     }
 }

@@ -63,10 +63,21 @@ public final class DemoRunner {
      * @param model a GGUF file: answers then go through the inference operator; null for none
      */
     public DemoRunner(PrintStream out, int webUiPort, Path model) {
+        this(out, webUiPort, model, java.util.Map.of());
+    }
+
+    /**
+     * @param options memflow.* options set on the demo's job (the command's {@code -D})
+     */
+    public DemoRunner(
+            PrintStream out, int webUiPort, Path model, java.util.Map<String, String> options) {
         this.out = out;
         this.webUiPort = webUiPort;
         this.model = model;
+        this.options = java.util.Map.copyOf(options);
     }
+
+    private final java.util.Map<String, String> options;
 
     public int run() throws Exception {
         step("starting an in-process Kafka broker (KRaft)");
@@ -76,6 +87,7 @@ public final class DemoRunner {
             conf.set(MemflowOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
             conf.set(MemflowOptions.TRANSACTIONAL_ID_PREFIX, "memflow-demo");
             conf.set(CoreOptions.DEFAULT_PARALLELISM, 2);
+            options.forEach(conf::setString);
             conf.set(
                     org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_INTERVAL,
                     Duration.ofSeconds(1));

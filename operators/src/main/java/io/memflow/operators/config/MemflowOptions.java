@@ -230,17 +230,19 @@ public final class MemflowOptions {
                     .doubleType()
                     .defaultValue(0.25)
                     .withDescription(
-                            "Vote for the memories of a speaker the question names. All of them"
-                                    + " share rank 1, so a small weight is already a nudge of a"
-                                    + " few ranks; 0 turns it off.");
+                            "Vote for the memories of a speaker the question names (indirect"
+                                    + " evidence, a quarter of a direct vote). All of them share"
+                                    + " rank 1, so that is already a nudge of a few ranks; 0 turns"
+                                    + " it off.");
 
     public static final ConfigOption<Double> NEIGHBOUR_WEIGHT =
             key("memflow.retrieval.neighbour-weight")
                     .doubleType()
-                    .defaultValue(0.5)
+                    .defaultValue(0.25)
                     .withDescription(
                             "Vote for the memories just before and after the best hits in their"
-                                    + " session (a hit's context); 0 turns it off.");
+                                    + " session (a hit's context: indirect evidence, a quarter of"
+                                    + " a direct vote); 0 turns it off.");
 
     public static final ConfigOption<Boolean> EMBEDDING_ENABLED =
             key("memflow.embedding.enabled")

@@ -47,11 +47,8 @@ public final class MemoryIndex {
             this.record = r;
             this.id = r.getMemoryId();
             this.eventTime = r.getEventTime().toEpochMilli();
-            // the speaker label is who said it, not what: the SPEAKER signal matches it
-            List<String> all =
-                    Text.terms(
-                            MemoryText.dated(
-                                    r.getValidFrom().toEpochMilli(), MemoryText.statement(r)));
+            // what was said: the speaker label is the SPEAKER vote's, the date the time filter's
+            List<String> all = Text.terms(MemoryText.statement(r));
             Map<String, Integer> counts = new java.util.LinkedHashMap<>();
             for (String t : all) {
                 counts.merge(t, 1, Integer::sum);
