@@ -106,11 +106,9 @@ public enum WordClass {
 
     static final Set<String> CLAUSE_WORDS =
             Set.of(
-                    "to",
                     "but",
                     "if",
                     "because",
-                    "as",
                     "until",
                     "while",
                     "than",
@@ -142,6 +140,9 @@ public enum WordClass {
                     "still",
                     "though",
                     "although");
+
+    /** Prepositions or clause glue depending on their part of speech. */
+    static final Set<String> BY_TAG = Set.of("to", "as");
 
     static final Set<String> RELATION_WORDS =
             Set.of(
@@ -237,7 +238,12 @@ public enum WordClass {
         if (AUXILIARIES.contains(w) && (tag == null || "AUX".equals(tag))) {
             return SPEAKER;
         }
-        if (CLAUSE_WORDS.contains(head)
+        if (BY_TAG.contains(w) && tag != null) {
+            // "to Seattle" relates, "to help" is an infinitive; "work as a nurse" vs "as I said"
+            return "ADP".equals(tag) ? RELATION : CLAUSE;
+        }
+        if (BY_TAG.contains(w)
+                || CLAUSE_WORDS.contains(head)
                 || "SCONJ".equals(tag)
                 || "PART".equals(tag)
                 || ("AUX".equals(tag) && !AUXILIARIES.contains(w))) {
