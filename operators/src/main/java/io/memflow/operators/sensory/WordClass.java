@@ -1,5 +1,6 @@
 package io.memflow.operators.sensory;
 
+import io.memflow.operators.text.Text;
 import java.util.Locale;
 import java.util.Set;
 import javax.annotation.Nullable;
@@ -211,6 +212,79 @@ public enum WordClass {
                     "theirs",
                     "themselves");
 
+    /** Closed-class words beyond the lists above and the stopwords. */
+    static final Set<String> OTHER_FUNCTION_WORDS =
+            Set.of(
+                    "towards",
+                    "toward",
+                    "across",
+                    "along",
+                    "among",
+                    "amongst",
+                    "within",
+                    "upon",
+                    "onto",
+                    "via",
+                    "per",
+                    "like",
+                    "since",
+                    "despite",
+                    "beside",
+                    "besides",
+                    "behind",
+                    "beyond",
+                    "inside",
+                    "outside",
+                    "past",
+                    "except",
+                    "unlike",
+                    "around",
+                    "near",
+                    "every",
+                    "either",
+                    "neither",
+                    "whether",
+                    "unless",
+                    "whereas",
+                    "yet",
+                    "plus",
+                    "several",
+                    "whatever",
+                    "whoever",
+                    "whichever",
+                    "something",
+                    "someone",
+                    "somebody",
+                    "anything",
+                    "anyone",
+                    "anybody",
+                    "everything",
+                    "everyone",
+                    "everybody",
+                    "nothing",
+                    "nobody",
+                    "one",
+                    "ones",
+                    "let",
+                    "may",
+                    "might",
+                    "must",
+                    "shall",
+                    "would",
+                    "could",
+                    "ought",
+                    "gonna",
+                    "wanna",
+                    "gotta");
+
+    static boolean isFunctionWord(String w) {
+        return Text.STOPWORDS.contains(w)
+                || CLAUSE_WORDS.contains(w)
+                || RELATION_WORDS.contains(w)
+                || OTHER_FUNCTION_WORDS.contains(w)
+                || BY_TAG.contains(w);
+    }
+
     /**
      * The class of one word.
      *
@@ -242,18 +316,23 @@ public enum WordClass {
             // "to Seattle" relates, "to help" is an infinitive; "work as a nurse" vs "as I said"
             return "ADP".equals(tag) ? RELATION : CLAUSE;
         }
+        // function words are a closed class: a tagger that calls an unknown word ("fado") an
+        // adposition or a determiner is wrong, and the word is content
+        boolean closed = isFunctionWord(head);
         if (BY_TAG.contains(w)
                 || CLAUSE_WORDS.contains(head)
-                || "SCONJ".equals(tag)
-                || "PART".equals(tag)
-                || ("AUX".equals(tag) && !AUXILIARIES.contains(w))) {
+                || (closed
+                        && ("SCONJ".equals(tag)
+                                || "PART".equals(tag)
+                                || ("AUX".equals(tag) && !AUXILIARIES.contains(w))))) {
             return CLAUSE;
         }
         if (RELATION_WORDS.contains(head)
-                || "ADP".equals(tag)
-                || "CCONJ".equals(tag)
-                || "DET".equals(tag)
-                || "PRON".equals(tag)) {
+                || (closed
+                        && ("ADP".equals(tag)
+                                || "CCONJ".equals(tag)
+                                || "DET".equals(tag)
+                                || "PRON".equals(tag)))) {
             return RELATION;
         }
         if ("ADV".equals(tag)) {

@@ -184,6 +184,17 @@ class SensoryFilterTest {
     }
 
     @Test
+    void anUnknownWordTaggedAsAFunctionWordIsContent() {
+        // OpenNLP tags the rare noun "fado" ADP; function words are a closed class, so it is not
+        // one
+        String text = "Probably Alfama, Lena wants to hear fado every night.";
+        assertThat(new PosTokenScorer().tags(Arrays.asList(text.split(" ")))[6]).isEqualTo("ADP");
+        assertThat(WordClass.of("fado", "ADP")).isEqualTo(WordClass.CONTENT);
+        assertThat(WordClass.of("with", "ADP")).isEqualTo(WordClass.RELATION);
+        assertThat(Text.tokens(filter.compress(text))).contains("fado", "night");
+    }
+
+    @Test
     void lowerCaseMayIsAModalNotAMonth() {
         HeuristicTokenScorer h = new HeuristicTokenScorer();
         List<String> words = List.of("I", "may", "visit", "in", "May.");
