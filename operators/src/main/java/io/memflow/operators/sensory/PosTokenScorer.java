@@ -48,6 +48,26 @@ public class PosTokenScorer implements TokenScorer {
 
     /** UD part-of-speech tag per word (punctuation stripped for tagging). */
     public String[] tags(List<String> words) {
+        return cachedTags(words).clone();
+    }
+
+    private static String[] cachedTags(List<String> words) {
+        // compression asks for scores and then protected words of the same list: tag it once
+        Tagged last = LAST.get();
+        if (last != null && last.words() == words) {
+            return last.tags();
+        }
+        String[] tags = tagNow(words);
+        LAST.set(new Tagged(words, tags));
+        return tags;
+    }
+
+    private record Tagged(List<String> words, String[] tags) {}
+
+    /** The last list tagged on this thread, compared by identity. */
+    private static final ThreadLocal<Tagged> LAST = new ThreadLocal<>();
+
+    private static String[] tagNow(List<String> words) {
         String[] cores = new String[words.size()];
         for (int i = 0; i < cores.length; i++) {
             String c = String.join("", Text.tokens(words.get(i)));
@@ -59,7 +79,7 @@ public class PosTokenScorer implements TokenScorer {
 
     @Override
     public double[] score(List<String> words) {
-        String[] tags = tags(words);
+        String[] tags = cachedTags(words);
         double[] s = new double[words.size()];
         for (int i = 0; i < s.length; i++) {
             s[i] = WordClass.rank(HeuristicTokenScorer.core(words.get(i)), tags[i]);
@@ -69,7 +89,7 @@ public class PosTokenScorer implements TokenScorer {
 
     @Override
     public boolean[] protectedWords(List<String> words) {
-        String[] tags = tags(words);
+        String[] tags = cachedTags(words);
         boolean[] out = new boolean[words.size()];
         for (int i = 0; i < out.length; i++) {
             String core = HeuristicTokenScorer.core(words.get(i));
@@ -86,6 +106,6 @@ public class PosTokenScorer implements TokenScorer {
             return true;
         }
         String core = HeuristicTokenScorer.core(words.get(index));
-        return !core.isEmpty() && ALWAYS_KEEP.contains(tags(words)[index]);
+        return !core.isEmpty() && ALWAYS_KEEP.contains(cachedTags(words)[index]);
     }
 }

@@ -36,6 +36,20 @@ class SensoryFilterTest {
     }
 
     @Test
+    void tagsATurnOnceWithoutSharingTheArray() {
+        PosTokenScorer pos = new PosTokenScorer();
+        List<String> words = List.of("Maya", "adopted", "a", "beagle", "in", "Boston.");
+        String[] tags = pos.tags(words);
+        tags[0] = "DET";
+        // a sentence-initial name is protected only by its PROPN tag, which the caller's copy
+        // cannot change
+        assertThat(pos.protectedWords(words)[0]).isTrue();
+        assertThat(pos.tags(List.of("I", "run")))
+                .hasSize(2)
+                .containsExactly(pos.tags(List.of("I", "run")));
+    }
+
+    @Test
     void dropsContentFreeAndNearDuplicateTurns() {
         SensoryState s = SensoryFilter.emptyState();
         assertThat(
