@@ -15,7 +15,8 @@ import java.util.List;
 
 /**
  * Consolidation without an LLM: each kept observation of a segment batch becomes one standalone
- * memory entry, {@code "Ann: moved to Seattle"} ({@link MemoryText#fact}), whose absolute date is
+ * memory entry, {@code "Ann: moved to Seattle"} ({@link MemoryText#fact}; first-person words that
+ * compression kept are resolved to the speaker, {@link SpeakerResolver}), whose absolute date is
  * its {@code validFrom}/{@code eventTime} (rendered with the weekday in front of the text whenever
  * it is retrieved, {@link MemoryText#dated}), whose topic id names its segment, and whose
  * provenance names exactly the turn it came from. Ids are derived from the user and the turn, so
@@ -69,6 +70,10 @@ public final class ExtractiveConsolidator implements Consolidator {
     /** The stored text of the fact an observation becomes (also what topic segmentation embeds). */
     public static String factText(Observation o) {
         String body = o.getCompressedText() != null ? o.getCompressedText() : o.getText();
+        if ("turn".equals(o.getSource())) {
+            // what compression kept of "I", "my", "I'm" says the speaker: "Maya: Maya's allergic"
+            body = SpeakerResolver.resolve(o.getSpeaker(), body);
+        }
         return MemoryText.fact(o.getSpeaker(), body);
     }
 

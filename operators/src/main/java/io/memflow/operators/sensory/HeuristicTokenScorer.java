@@ -6,10 +6,10 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Default scorer without a model: stopwords and fillers score low, content words by length (a cheap
- * proxy for rarity: long words are rarer in English), and protected words are never deleted.
- * Protected: anything with a digit, month and weekday names, capitalized words that do not start a
- * sentence (names), and negations.
+ * Scorer without a model: each word's {@link WordClass} from word lists alone (no part-of-speech
+ * tags), content words by length within their class (a cheap proxy for rarity: long words are rarer
+ * in English), and protected words are never deleted. Protected: anything with a digit, month and
+ * weekday names, capitalized words that do not start a sentence (names), and negations.
  */
 public class HeuristicTokenScorer implements TokenScorer {
     private static final long serialVersionUID = 1L;
@@ -48,44 +48,12 @@ public class HeuristicTokenScorer implements TokenScorer {
                     "last",
                     "next",
                     "ago");
-    static final Set<String> FILLERS =
-            Set.of(
-                    "um",
-                    "uh",
-                    "oh",
-                    "ah",
-                    "hmm",
-                    "well",
-                    "like",
-                    "really",
-                    "actually",
-                    "basically",
-                    "literally",
-                    "totally",
-                    "just",
-                    "so",
-                    "yeah",
-                    "wow",
-                    "haha",
-                    "lol",
-                    "hey",
-                    "okay",
-                    "ok");
 
     @Override
     public double[] score(List<String> words) {
         double[] s = new double[words.size()];
         for (int i = 0; i < s.length; i++) {
-            String core = core(words.get(i));
-            if (core.isEmpty()) {
-                s[i] = 0.0;
-            } else if (FILLERS.contains(core)) {
-                s[i] = 0.05;
-            } else if (Text.STOPWORDS.contains(core)) {
-                s[i] = 0.1 + 0.01 * core.length();
-            } else {
-                s[i] = 1.0 + Math.min(core.length(), 12) / 12.0;
-            }
+            s[i] = WordClass.rank(core(words.get(i)), null);
         }
         return s;
     }
@@ -102,10 +70,14 @@ public class HeuristicTokenScorer implements TokenScorer {
                 return true;
             }
         }
-        if (NEGATIONS.contains(core) || core.endsWith("n't") || CALENDAR.contains(core)) {
+        char first = firstLetter(w);
+        if (NEGATIONS.contains(core) || core.endsWith("n't")) {
             return true;
         }
-        char first = firstLetter(w);
+        if (CALENDAR.contains(core)) {
+            // "may" is a month only when capitalized; lower case it is a modal
+            return !core.equals("may") || Character.isUpperCase(first);
+        }
         boolean sentenceStart = index == 0 || endsSentence(words.get(index - 1));
         return Character.isUpperCase(first) && !sentenceStart && !core.equals("i");
     }

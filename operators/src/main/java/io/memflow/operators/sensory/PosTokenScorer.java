@@ -11,10 +11,11 @@ import opennlp.tools.postag.POSTaggerME;
 
 /**
  * The default sensory scorer: part of speech from Apache OpenNLP's English model (Universal
- * Dependencies tags) plus a rarity proxy. Content words (nouns, verbs, adjectives, numbers, proper
- * nouns) outrank function words (determiners, adpositions, pronouns, auxiliaries, conjunctions);
- * within a class, longer words (rarer in English) outrank shorter ones. Proper nouns and numbers
- * are protected on top of what {@link HeuristicTokenScorer} protects.
+ * Dependencies tags) decides each word's {@link WordClass}, and compression deletes the classes in
+ * order: fillers, articles, first-person pronouns and auxiliaries, clause glue, relation words,
+ * adverbs, and content words (nouns, verbs, adjectives) last, longer (rarer) ones after shorter
+ * ones. Proper nouns and numbers are protected on top of what {@link HeuristicTokenScorer}
+ * protects.
  *
  * <p>The model is loaded once per JVM and shared; {@link POSTaggerME} is not thread-safe, so each
  * thread gets its own tagger over the shared model.
@@ -23,8 +24,6 @@ public class PosTokenScorer implements TokenScorer {
     private static final long serialVersionUID = 1L;
 
     static final String MODEL_RESOURCE = "/opennlp-en-ud-ewt-pos-1.3-2.5.4.bin";
-    static final Set<String> CONTENT =
-            Set.of("NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV", "X", "SYM");
     static final Set<String> ALWAYS_KEEP = Set.of("PROPN", "NUM");
 
     private final HeuristicTokenScorer fallback = new HeuristicTokenScorer();
@@ -49,6 +48,26 @@ public class PosTokenScorer implements TokenScorer {
 
     /** UD part-of-speech tag per word (punctuation stripped for tagging). */
     public String[] tags(List<String> words) {
+        return cachedTags(words).clone();
+    }
+
+    private static String[] cachedTags(List<String> words) {
+        // compression asks for scores and then protected words of the same list: tag it once
+        Tagged last = LAST.get();
+        if (last != null && last.words() == words) {
+            return last.tags();
+        }
+        String[] tags = tagNow(words);
+        LAST.set(new Tagged(words, tags));
+        return tags;
+    }
+
+    private record Tagged(List<String> words, String[] tags) {}
+
+    /** The last list tagged on this thread, compared by identity. */
+    private static final ThreadLocal<Tagged> LAST = new ThreadLocal<>();
+
+    private static String[] tagNow(List<String> words) {
         String[] cores = new String[words.size()];
         for (int i = 0; i < cores.length; i++) {
             String c = String.join("", Text.tokens(words.get(i)));
@@ -60,25 +79,17 @@ public class PosTokenScorer implements TokenScorer {
 
     @Override
     public double[] score(List<String> words) {
-        String[] tags = tags(words);
-        double[] base = fallback.score(words);
+        String[] tags = cachedTags(words);
         double[] s = new double[words.size()];
         for (int i = 0; i < s.length; i++) {
-            String core = HeuristicTokenScorer.core(words.get(i));
-            if (core.isEmpty()) {
-                s[i] = 0.0;
-            } else if (CONTENT.contains(tags[i]) && !HeuristicTokenScorer.FILLERS.contains(core)) {
-                s[i] = 2.0 + Math.min(core.length(), 12) / 12.0;
-            } else {
-                s[i] = Math.min(base[i], 1.0);
-            }
+            s[i] = WordClass.rank(HeuristicTokenScorer.core(words.get(i)), tags[i]);
         }
         return s;
     }
 
     @Override
     public boolean[] protectedWords(List<String> words) {
-        String[] tags = tags(words);
+        String[] tags = cachedTags(words);
         boolean[] out = new boolean[words.size()];
         for (int i = 0; i < out.length; i++) {
             String core = HeuristicTokenScorer.core(words.get(i));
@@ -95,6 +106,6 @@ public class PosTokenScorer implements TokenScorer {
             return true;
         }
         String core = HeuristicTokenScorer.core(words.get(index));
-        return !core.isEmpty() && ALWAYS_KEEP.contains(tags(words)[index]);
+        return !core.isEmpty() && ALWAYS_KEEP.contains(cachedTags(words)[index]);
     }
 }

@@ -15,12 +15,15 @@ import java.util.Set;
  * what it keeps. Pure logic over an Avro {@link SensoryState}.
  *
  * <ol>
- *   <li>Content-free turns ("haha ok", "thanks!") are dropped: nothing left after removing
- *       stopwords and fillers.
+ *   <li>Content-free turns ("haha ok", "thanks!", "Hello Maya, how was your day?") are dropped:
+ *       nothing left after removing stopwords, fillers, small talk and the name a greeting
+ *       addresses.
  *   <li>Near-duplicates of one of the last {@code ringSize} turns are dropped (term-set similarity
  *       at or above the threshold).
  *   <li>Kept turns are compressed to about {@code keepRatio} of their tokens by deleting the
- *       lowest-scored words; protected words (numbers, dates, names, negations) always stay.
+ *       lowest-scored words, a whole {@link WordClass} (fillers, articles, first-person pronouns
+ *       and auxiliaries, clause glue, relation words, adverbs) before the next, content words last;
+ *       protected words (numbers, dates, names, negations) always stay.
  * </ol>
  */
 public final class SensoryFilter implements Serializable {
@@ -79,6 +82,64 @@ public final class SensoryFilter implements Serializable {
                     "np",
                     "k");
 
+    /**
+     * Small talk around a greeting ("how was your day", "good to see you", "long time", "take
+     * care"): content-free only together, in a turn with nothing else.
+     */
+    static final Set<String> PLEASANTRIES =
+            Set.of(
+                    "hiya",
+                    "howdy",
+                    "yo",
+                    "dear",
+                    "evening",
+                    "afternoon",
+                    "congrats",
+                    "congratulations",
+                    "day",
+                    "doing",
+                    "going",
+                    "things",
+                    "everything",
+                    "anything",
+                    "new",
+                    "meet",
+                    "hope",
+                    "glad",
+                    "happy",
+                    "hear",
+                    "well",
+                    "long",
+                    "time",
+                    "soon",
+                    "back",
+                    "chat",
+                    "talk",
+                    "take",
+                    "care");
+
+    /** Words after which a capitalized word is the addressee's name ("Hello Maya"). */
+    static final Set<String> GREETINGS =
+            Set.of(
+                    "hi",
+                    "hello",
+                    "hey",
+                    "hiya",
+                    "howdy",
+                    "yo",
+                    "dear",
+                    "thanks",
+                    "thank",
+                    "bye",
+                    "goodbye",
+                    "morning",
+                    "evening",
+                    "afternoon",
+                    "night",
+                    "welcome",
+                    "congrats",
+                    "congratulations");
+
     /** What happened to one observation. {@code kept} is null when it was dropped. */
     public record Decision(Observation kept, String dropReason, int tokensIn, int tokensOut) {}
 
@@ -102,9 +163,8 @@ public final class SensoryFilter implements Serializable {
     /** Decides on one observation and updates {@code state} in place. */
     public Decision process(SensoryState state, Observation obs) {
         state.setTurnsIn(state.getTurnsIn() + 1);
-        List<String> tokens = Text.tokens(obs.getText());
-        int tokensIn = tokens.size();
-        if (isContentFree(tokens)) {
+        int tokensIn = Text.countTokens(obs.getText());
+        if (isContentFree(obs.getText())) {
             state.setTurnsDropped(state.getTurnsDropped() + 1);
             return new Decision(null, "content-free", tokensIn, 0);
         }
@@ -133,13 +193,64 @@ public final class SensoryFilter implements Serializable {
         return new Decision(kept, null, tokensIn, tokensOut);
     }
 
-    static boolean isContentFree(List<String> tokens) {
-        for (String t : tokens) {
-            if (!CONTENT_FREE.contains(t) && !Text.STOPWORDS.contains(t)) {
-                return false;
+    /**
+     * Nothing but acknowledgements, greetings and small talk: every word is a stopword, a
+     * content-free word or a pleasantry, or, in a turn with a greeting word, the name of whoever it
+     * addresses ("Hello Maya, how was your day?" says nothing about Maya).
+     */
+    static boolean isContentFree(String text) {
+        String[] words = text.strip().split("\\s+");
+        // a name is small talk only in a greeting: "Seattle!" alone answers a question
+        boolean greeting = false;
+        for (String t : Text.tokens(text)) {
+            greeting |= GREETINGS.contains(t);
+        }
+        for (int i = 0; i < words.length; i++) {
+            List<String> tokens = Text.tokens(words[i]);
+            if (tokens.isEmpty() || (greeting && isAddressee(words, i))) {
+                continue;
+            }
+            for (String t : tokens) {
+                if (!isSmallTalk(t)) {
+                    return false;
+                }
             }
         }
         return true;
+    }
+
+    private static boolean isSmallTalk(String token) {
+        int apo = token.indexOf('\'');
+        // "what's", "how's", "you're": a stopword with a clitic
+        String w = apo > 0 ? token.substring(0, apo) : token;
+        return CONTENT_FREE.contains(w) || PLEASANTRIES.contains(w) || Text.STOPWORDS.contains(w);
+    }
+
+    /**
+     * A capitalized word in the vocative: right after a greeting word, a comma or the start of a
+     * sentence, and closing its phrase (followed by punctuation or the end of the turn).
+     */
+    static boolean isAddressee(String[] words, int i) {
+        String w = words[i];
+        if (w.isEmpty() || !Character.isUpperCase(w.charAt(0))) {
+            return false;
+        }
+        List<String> tokens = Text.tokens(w);
+        if (tokens.size() != 1 || tokens.get(0).indexOf('\'') >= 0) {
+            return false;
+        }
+        char last = w.charAt(w.length() - 1);
+        boolean closes = i == words.length - 1 || ",!?.:;".indexOf(last) >= 0;
+        if (!closes) {
+            return false;
+        }
+        if (i == 0) {
+            return true;
+        }
+        String prev = words[i - 1];
+        char end = prev.charAt(prev.length() - 1);
+        List<String> p = Text.tokens(prev);
+        return ",!?.".indexOf(end) >= 0 || (p.size() == 1 && GREETINGS.contains(p.get(0)));
     }
 
     /** Deletes the lowest-scored unprotected words until about keepRatio of the tokens remain. */

@@ -340,7 +340,7 @@ class LongTermMemoryTest {
     void theSameWordsFromAnotherSpeakerDoNotMerge() throws Exception {
         TestingEmbedder embedder = new TestingEmbedder();
         LongTermMemory dense = new LongTermMemory(5000, 0.85, new Retriever(embedder));
-        String said = "I love hiking in the Alps with my sister every summer near Zermatt.";
+        String said = "We love hiking in the Alps with our sister every summer near Zermatt.";
         List<MemoryRecord> ann = batch(obs("d1", "s1", "2024-03-04T10:00:00Z", "Ann", said));
         List<MemoryRecord> bob = batch(obs("d2", "s1", "2024-03-04T10:01:00Z", "Bob", said));
         ConsolidateFunction.embedAll(embedder, ann);

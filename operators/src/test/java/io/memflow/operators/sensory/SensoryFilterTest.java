@@ -36,6 +36,20 @@ class SensoryFilterTest {
     }
 
     @Test
+    void tagsATurnOnceWithoutSharingTheArray() {
+        PosTokenScorer pos = new PosTokenScorer();
+        List<String> words = List.of("Maya", "adopted", "a", "beagle", "in", "Boston.");
+        String[] tags = pos.tags(words);
+        tags[0] = "DET";
+        // a sentence-initial name is protected only by its PROPN tag, which the caller's copy
+        // cannot change
+        assertThat(pos.protectedWords(words)[0]).isTrue();
+        assertThat(pos.tags(List.of("I", "run")))
+                .hasSize(2)
+                .containsExactly(pos.tags(List.of("I", "run")));
+    }
+
+    @Test
     void dropsContentFreeAndNearDuplicateTurns() {
         SensoryState s = SensoryFilter.emptyState();
         assertThat(
@@ -93,5 +107,112 @@ class SensoryFilterTest {
                                                 "I play chess on Sundays."))
                                 .kept())
                 .isNotNull();
+    }
+
+    @Test
+    void greetingsThatOnlyAddressAParticipantAreContentFree() {
+        SensoryState s = SensoryFilter.emptyState();
+        String[] smallTalk = {
+            "Hello Maya, how was your day?",
+            "Hey Mel! Good to see you! How have you been?",
+            "Thanks, Evan! Bye for now.",
+            "What's up? Long time!"
+        };
+        for (String t : smallTalk) {
+            assertThat(
+                            filter.process(s, obs("g", "s", "2024-03-04T10:00:00Z", "Ann", t))
+                                    .dropReason())
+                    .as(t)
+                    .isEqualTo("content-free");
+        }
+        // a name that is not addressed by a greeting is content, and so is anything else said
+        String[] facts = {
+            "Seattle!",
+            "Hi Mel! How was your trip to Paris?",
+            "Hello Maya, I got the nurse job.",
+            "Thanks, Evan, the book on sailing helped."
+        };
+        int i = 0;
+        for (String t : facts) {
+            assertThat(
+                            filter.process(s, obs("f" + i++, "s", "2024-03-04T10:00:00Z", "Ann", t))
+                                    .kept())
+                    .as(t)
+                    .isNotNull();
+        }
+        assertThat(s.getTurnsDropped()).isEqualTo(smallTalk.length);
+        assertThat(s.getTurnsIn()).isEqualTo(smallTalk.length + facts.length);
+    }
+
+    @Test
+    void deletesFunctionWordsBeforeAnyContentWord() {
+        String text = "Yeah, I play the clarinet and the violin with my sister every weekend.";
+        String out = new SensoryFilter(8, 0.97, 0.6, new PosTokenScorer()).compress(text);
+        List<String> kept = Text.tokens(out);
+        assertThat(kept)
+                .contains("play", "clarinet", "violin", "sister", "weekend")
+                // relation words outlast fillers, articles and first-person pronouns
+                .contains("and", "with")
+                .doesNotContain("yeah", "the", "i", "my");
+        assertThat(kept.size()).isLessThanOrEqualTo((int) Math.ceil(0.6 * Text.countTokens(text)));
+    }
+
+    @Test
+    void keepsWhoseFactItIsWhenFirstPersonGoes() {
+        // stored as "Caroline: ...": "I" is the speaker, "your" is someone else
+        String text = "I really love your painting of the lake, it is so calm.";
+        String out = new SensoryFilter(8, 0.97, 0.4, new PosTokenScorer()).compress(text);
+        assertThat(Text.tokens(out))
+                .contains("your", "painting", "lake", "calm")
+                .doesNotContain("i", "really", "the");
+    }
+
+    @Test
+    void contentWordsGoOnlyWhenFunctionWordsCannotMeetTheRatio() {
+        String text = "We moved from Boston to Seattle because my wife got a job there.";
+        List<String> content = List.of("moved", "boston", "seattle", "wife", "got", "job");
+        PosTokenScorer pos = new PosTokenScorer();
+        // 13 tokens, 6 of them content words: at 0.5 the function words are enough
+        assertThat(Text.tokens(new SensoryFilter(8, 0.97, 0.5, pos).compress(text)))
+                .containsAll(content);
+        // at 0.3 (4 tokens) some content word has to go; names stay (protected)
+        List<String> tight = Text.tokens(new SensoryFilter(8, 0.97, 0.3, pos).compress(text));
+        assertThat(tight).contains("boston", "seattle").doesNotContainSequence(content);
+        assertThat(tight).hasSizeLessThan(content.size());
+    }
+
+    @Test
+    void classifiesWordsByPartOfSpeech() {
+        assertThat(WordClass.of("to", "ADP")).isEqualTo(WordClass.RELATION);
+        assertThat(WordClass.of("to", "PART")).isEqualTo(WordClass.CLAUSE);
+        assertThat(WordClass.of("i'm", "PRON")).isEqualTo(WordClass.SPEAKER);
+        assertThat(WordClass.of("your", "PRON")).isEqualTo(WordClass.RELATION);
+        assertThat(WordClass.of("like", "INTJ")).isEqualTo(WordClass.FILLER);
+        assertThat(WordClass.of("like", "ADP")).isEqualTo(WordClass.RELATION);
+        assertThat(WordClass.of("have", "AUX")).isEqualTo(WordClass.SPEAKER);
+        assertThat(WordClass.of("have", "VERB")).isEqualTo(WordClass.CONTENT);
+        assertThat(WordClass.of("the", null)).isEqualTo(WordClass.ARTICLE);
+        assertThat(WordClass.rank("clarinet", "NOUN"))
+                .isGreaterThan(WordClass.rank("lately", "ADV"));
+        assertThat(WordClass.rank("lately", "ADV")).isGreaterThan(WordClass.rank("with", "ADP"));
+    }
+
+    @Test
+    void anUnknownWordTaggedAsAFunctionWordIsContent() {
+        // OpenNLP tags the rare noun "fado" ADP; function words are a closed class, so it is not
+        // one
+        String text = "Probably Alfama, Lena wants to hear fado every night.";
+        assertThat(new PosTokenScorer().tags(Arrays.asList(text.split(" ")))[6]).isEqualTo("ADP");
+        assertThat(WordClass.of("fado", "ADP")).isEqualTo(WordClass.CONTENT);
+        assertThat(WordClass.of("with", "ADP")).isEqualTo(WordClass.RELATION);
+        assertThat(Text.tokens(filter.compress(text))).contains("fado", "night");
+    }
+
+    @Test
+    void lowerCaseMayIsAModalNotAMonth() {
+        HeuristicTokenScorer h = new HeuristicTokenScorer();
+        List<String> words = List.of("I", "may", "visit", "in", "May.");
+        assertThat(h.isProtected(words, 1)).isFalse();
+        assertThat(h.isProtected(words, 4)).isTrue();
     }
 }
