@@ -33,9 +33,23 @@ class DemoITCase {
         assertThat(text.lines().filter(l -> l.strip().startsWith("generated:")))
                 .hasSize(5)
                 .noneMatch(l -> l.contains("(none)"));
-        // the knowledge update: the Seattle memory is the first one for "where does Maya live"
+        // each question ranks the memory that answers it first (its source turn)
+        String[][] expected = {
+            {"Where does Maya live now?", "(turns s3:17)"}, // Seattle, above the superseded Boston
+            {"What is Maya's job?", "(turns s3:19)"},
+            {"What is the name of Maya's dog?", "(turns s1:6)"},
+            {"Where did Maya travel in May?", "(turns s4:22)"},
+            {"What is Maya allergic to?", "(turns s1:8)"}
+        };
+        for (String[] e : expected) {
+            String answer = text.substring(text.indexOf("Q: " + e[0]));
+            assertThat(answer.lines().skip(1).findFirst().orElseThrow()).as(e[0]).contains(e[1]);
+        }
+        // the knowledge update: Seattle first, the superseded Boston below it
         String live = text.substring(text.indexOf("Q: Where does Maya live now?"));
         assertThat(live.lines().skip(1).findFirst().orElseThrow()).contains("Seattle");
+        assertThat(live.lines().skip(1).limit(3).filter(l -> l.contains("Boston")))
+                .allMatch(l -> l.contains("SUPERSEDED"));
         // the same question through serve's HTTP API ranks the same memory first
         String http = text.substring(text.indexOf("== Search over HTTP (memflow serve) =="));
         assertThat(http.lines().skip(2).findFirst().orElseThrow()).contains("Seattle");

@@ -1,5 +1,8 @@
 package io.memflow.operators.embedding;
 
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.onnx.AbstractInProcessEmbeddingModel;
@@ -76,9 +79,20 @@ public final class OnnxEmbedder implements TextEmbedder {
                                 + model.modelResource
                                 + "); the memflow jar bundles it: rebuild with mvn package");
             }
-            return new OnnxBertBiEncoder(weights, tokenizer, model.pooling);
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+                // one thread per text: a batch runs its texts in parallel (one task each), and
+                // concurrent searches each embed their own question; ONNX's default of one
+                // thread per core under both would oversubscribe the cores
+                options.setIntraOpNumThreads(1);
+                options.setInterOpNumThreads(1);
+                OrtSession session = env.createSession(weights.readAllBytes(), options);
+                return new OnnxBertBiEncoder(env, session, tokenizer, model.pooling);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read embedding model " + model.id(), e);
+        } catch (OrtException e) {
+            throw new IllegalStateException("cannot load embedding model " + model.id(), e);
         }
     }
 
