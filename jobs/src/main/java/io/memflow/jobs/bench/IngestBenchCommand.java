@@ -122,9 +122,8 @@ public class IngestBenchCommand implements Callable<Integer> {
             if (embeddings) {
                 double alone = embedderAlone(c);
                 System.out.printf(
-                        "embedder alone (all-MiniLM-L6-v2 int8, same texts and batches): %.0f"
-                                + " turns/s%n",
-                        alone);
+                        "embedder alone (%s, same texts and batches): %.0f turns/s%n",
+                        c.get(MemflowOptions.EMBEDDING_MODEL), alone);
                 System.out.printf("ratio memflow / embedder alone: %.2f%n", memflow / alone);
             }
             if (state) {
