@@ -112,6 +112,135 @@ public abstract class FloatTensor {
     }
 
     /**
+     * Scalar reference of a matrix-vector product over a range of rows: this tensor viewed as rows
+     * of {@code cols} elements, {@code out[outOffset + r - rowStart] = row r · x[xOffset .. xOffset
+     * + cols)} for r in [rowStart, rowEnd).
+     */
+    public final void matvecScalar(
+            int cols,
+            int rowStart,
+            int rowEnd,
+            float[] x,
+            int xOffset,
+            float[] out,
+            int outOffset) {
+        checkRows(cols, rowStart, rowEnd);
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r - rowStart] = dotScalar(r * cols, x, xOffset, cols);
+        }
+    }
+
+    /**
+     * Vector API twin of {@link #matvecScalar}: the same up to float summation order. Formats may
+     * override {@link #rowsVector} to work on several rows per pass.
+     */
+    public final void matvecVector(
+            int cols,
+            int rowStart,
+            int rowEnd,
+            float[] x,
+            int xOffset,
+            float[] out,
+            int outOffset) {
+        checkRows(cols, rowStart, rowEnd);
+        if (cols % type().blockSize() == 0) {
+            rowsVector(cols, rowStart, rowEnd, x, xOffset, out, outOffset);
+            return;
+        }
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r - rowStart] = dotVector(r * cols, x, xOffset, cols);
+        }
+    }
+
+    /**
+     * The rows of {@link #matvecVector} when rows are whole blocks ({@code cols} a multiple of the
+     * block size); arguments are checked. Default: one {@link #dotBlocksVector} per row.
+     */
+    protected void rowsVector(
+            int cols,
+            int rowStart,
+            int rowEnd,
+            float[] x,
+            int xOffset,
+            float[] out,
+            int outOffset) {
+        int bs = type().blockSize();
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r - rowStart] = dotBlocksVector(r * cols / bs, cols / bs, x, xOffset);
+        }
+    }
+
+    /**
+     * Scalar reference of the integer matrix-vector product: {@code out[outOffset + r - rowStart] =
+     * row r · x[xOffset .. xOffset + cols)} with quantized activations ({@link #dotQ8Scalar} per
+     * row); cols and xOffset whole {@link Q8Activations#BLOCK}s.
+     */
+    public final void matvecQ8Scalar(
+            int cols,
+            int rowStart,
+            int rowEnd,
+            Q8Activations x,
+            int xOffset,
+            float[] out,
+            int outOffset) {
+        checkRows(cols, rowStart, rowEnd);
+        int bs = Q8Activations.BLOCK;
+        for (int r = rowStart; r < rowEnd; r++) {
+            checkQ8(r * cols, x, xOffset, cols);
+            out[outOffset + r - rowStart] =
+                    dotQ8BlocksScalar(r * cols / bs, cols / bs, x, xOffset / bs);
+        }
+    }
+
+    /** Vector API twin of {@link #matvecQ8Scalar}: the same up to float summation order. */
+    public final void matvecQ8Vector(
+            int cols,
+            int rowStart,
+            int rowEnd,
+            Q8Activations x,
+            int xOffset,
+            float[] out,
+            int outOffset) {
+        checkRows(cols, rowStart, rowEnd);
+        if (rowEnd > rowStart) {
+            checkQ8(rowStart * cols, x, xOffset, cols);
+        }
+        rowsQ8Vector(cols, rowStart, rowEnd, x, xOffset / Q8Activations.BLOCK, out, outOffset);
+    }
+
+    /**
+     * The rows of {@link #matvecQ8Vector}, arguments checked; {@code xBlock} is the first
+     * activation block. Default: one {@link #dotQ8BlocksVector} per row.
+     */
+    protected void rowsQ8Vector(
+            int cols,
+            int rowStart,
+            int rowEnd,
+            Q8Activations x,
+            int xBlock,
+            float[] out,
+            int outOffset) {
+        int bs = Q8Activations.BLOCK;
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r - rowStart] = dotQ8BlocksVector(r * cols / bs, cols / bs, x, xBlock);
+        }
+    }
+
+    private void checkRows(int cols, int rowStart, int rowEnd) {
+        if (cols < 0 || rowStart < 0 || rowEnd < rowStart || (long) rowEnd * cols > size) {
+            throw new IndexOutOfBoundsException(
+                    "rows ["
+                            + rowStart
+                            + ", "
+                            + rowEnd
+                            + ") of "
+                            + cols
+                            + " elements in a tensor of "
+                            + size);
+        }
+    }
+
+    /**
      * Whether this format has integer dot products with {@link Q8Activations} ({@link #dotQ8Scalar}
      * and its twin). Formats that do keep their weights in heap arrays (see the subclass).
      */
