@@ -47,45 +47,6 @@ public enum Kernels {
     }
 
     /**
-     * out[outOffset + r - rowStart] = w row r · x[xOffset .. xOffset + cols), rows of {@code cols}
-     * elements, r in [rowStart, rowEnd).
-     */
-    public void matvec(
-            FloatTensor w,
-            int cols,
-            int rowStart,
-            int rowEnd,
-            float[] x,
-            int xOffset,
-            float[] out,
-            int outOffset) {
-        if (this == VECTOR) {
-            w.matvecVector(cols, rowStart, rowEnd, x, xOffset, out, outOffset);
-        } else {
-            w.matvecScalar(cols, rowStart, rowEnd, x, xOffset, out, outOffset);
-        }
-    }
-
-    /**
-     * {@link #matvec} with integer products against quantized activations ({@code w.hasQ8Dot()}).
-     */
-    public void matvecQ8(
-            FloatTensor w,
-            int cols,
-            int rowStart,
-            int rowEnd,
-            Q8Activations x,
-            int xOffset,
-            float[] out,
-            int outOffset) {
-        if (this == VECTOR) {
-            w.matvecQ8Vector(cols, rowStart, rowEnd, x, xOffset, out, outOffset);
-        } else {
-            w.matvecQ8Scalar(cols, rowStart, rowEnd, x, xOffset, out, outOffset);
-        }
-    }
-
-    /**
      * Quantizes x[0 .. n) into {@code q} (n a multiple of 32); one implementation for both kernel
      * sets (see {@link Q8Activations#quantize} for why there is no vector twin).
      */

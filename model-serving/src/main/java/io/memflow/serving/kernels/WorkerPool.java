@@ -12,11 +12,10 @@ import java.util.concurrent.locks.LockSupport;
  * Workers therefore spin briefly for the next loop before parking, and the caller spins for the
  * workers to finish. Idle workers park, so an idle pool costs no CPU.
  *
- * <p>Work is handed out in chunks claimed from a shared counter, not as one fixed range per thread,
- * large at first and shrinking towards the end of the loop (guided scheduling): on a shared machine
- * a thread that loses its core for a moment no longer holds up the whole loop, because the others
- * take its remaining chunks. Which thread runs a chunk never changes the result: every index is
- * computed by the same code from the same inputs.
+ * <p>Work is handed out in chunks claimed from a shared counter, not as one fixed range per thread:
+ * on a shared machine a thread that loses its core for a moment no longer holds up the whole loop,
+ * because the others take its remaining chunks. Which thread runs a chunk never changes the result:
+ * every index is computed by the same code from the same inputs.
  */
 public final class WorkerPool implements AutoCloseable {
 
@@ -32,18 +31,14 @@ public final class WorkerPool implements AutoCloseable {
     /** Busy-wait iterations before the caller starts yielding its core while it waits. */
     private static final int YIELD_AFTER_SPINS = 10_000;
 
-    /**
-     * The smallest chunk is 1 / (threads * this) of the loop: small enough that the last chunks
-     * balance the threads' finishing times, large enough that claiming one (a compare-and-set on a
-     * shared counter) costs nothing next to running it.
-     */
-    private static final int MIN_CHUNKS_PER_THREAD = 32;
+    /** Chunks per thread: enough to rebalance around a stalled thread, few enough to be cheap. */
+    private static final int CHUNKS_PER_THREAD = 4;
 
     private static final AtomicInteger POOL_IDS = new AtomicInteger();
 
     private final int threads;
     private final Thread[] workers; // (threads - 1); worker w runs part w + 1
-    private volatile Job job = new Job(0, null, 0, 1); // the latest loop, read by the workers
+    private volatile Job job = new Job(0, null, 0, 0, 1); // the latest loop, read by the workers
     private volatile Throwable failure;
     private volatile boolean closed;
 
@@ -71,29 +66,17 @@ public final class WorkerPool implements AutoCloseable {
         final RangeTask task;
         final int size;
         final int parts; // threads taking part, the caller included
-        final int minChunk;
+        final int chunk;
         final AtomicInteger next = new AtomicInteger(); // first index not yet claimed
         final AtomicInteger remaining; // indices not yet finished
 
-        Job(int generation, RangeTask task, int size, int parts) {
+        Job(int generation, RangeTask task, int size, int parts, int chunk) {
             this.generation = generation;
             this.task = task;
             this.size = size;
             this.parts = parts;
-            this.minChunk = Math.max(1, size / (parts * MIN_CHUNKS_PER_THREAD));
+            this.chunk = chunk;
             this.remaining = new AtomicInteger(size);
-        }
-
-        /**
-         * Size of the chunk that starts at {@code start}: a share of what is left (guided
-         * scheduling), so chunks shrink towards the end and the threads finish close together, but
-         * never below {@code minChunk}; a multiple of four for loops large enough, so four-row
-         * matmul kernels see whole groups. Depends only on {@code start}, so the chunk boundaries
-         * are the same whichever thread claims what.
-         */
-        int chunkAt(int start) {
-            int c = Math.max(minChunk, (size - start) / (2 * parts));
-            return size >= 16 * parts ? (c + 3) & ~3 : c;
         }
     }
 
@@ -116,7 +99,7 @@ public final class WorkerPool implements AutoCloseable {
             throw new IllegalStateException("worker pool is closed");
         }
         this.failure = null;
-        Job j = new Job(job.generation + 1, task, n, p);
+        Job j = new Job(job.generation + 1, task, n, p, Math.max(1, n / (p * CHUNKS_PER_THREAD)));
         job = j;
         for (int w = 0; w < p - 1; w++) {
             LockSupport.unpark(workers[w]);
@@ -145,12 +128,10 @@ public final class WorkerPool implements AutoCloseable {
      * caller and still counted as finished, so the caller never waits forever.
      */
     private void drain(Job j) {
-        AtomicInteger next = j.next;
-        for (int start = next.get(); start < j.size; start = next.get()) {
-            int end = Math.min(j.size, start + j.chunkAt(start));
-            if (!next.compareAndSet(start, end)) {
-                continue; // another thread claimed it; read the new start
-            }
+        for (int start = j.next.getAndAdd(j.chunk);
+                start < j.size;
+                start = j.next.getAndAdd(j.chunk)) {
+            int end = Math.min(j.size, start + j.chunk);
             try {
                 j.task.run(start, end);
             } catch (Throwable t) {

@@ -131,13 +131,6 @@ final class Blocks {
         }
     }
 
-    /**
-     * Rows per group in {@link #q8Rows} and {@link #directRows}: every token of the block is
-     * multiplied with one group before the next, so the group's weights are read from memory once
-     * and from cache for the other tokens; a multiple of the four rows the kernels do per pass.
-     */
-    static final int ROW_GROUP = 16;
-
     private static void q8Rows(
             Kernels kernels,
             FloatTensor w,
@@ -147,10 +140,9 @@ final class Blocks {
             int cols,
             int start,
             int end) {
-        for (int r = start; r < end; r += ROW_GROUP) {
-            int to = Math.min(end, r + ROW_GROUP);
+        for (int r = start; r < end; r++) {
             for (int t = 0; t < tokens; t++) {
-                kernels.matvecQ8(w, cols, r, to, inQ[t], 0, out[t], r);
+                out[t][r] = kernels.dotQ8(w, r * cols, inQ[t], 0, cols);
             }
         }
     }
@@ -164,14 +156,9 @@ final class Blocks {
             int cols,
             int start,
             int end) {
-        if (tokens == 1) { // decode: the whole range in one call
-            kernels.matvec(w, cols, start, end, in[0], 0, out[0], start);
-            return;
-        }
-        for (int r = start; r < end; r += ROW_GROUP) {
-            int to = Math.min(end, r + ROW_GROUP);
+        for (int r = start; r < end; r++) {
             for (int t = 0; t < tokens; t++) {
-                kernels.matvec(w, cols, r, to, in[t], 0, out[t], r);
+                out[t][r] = kernels.dot(w, r * cols, in[t], 0, cols);
             }
         }
     }
