@@ -60,6 +60,28 @@ public enum Kernels {
                 : ScalarKernels.dot(a, aOffset, b, bOffset, n);
     }
 
+    /**
+     * out[outOffset + r] = scale * (a[aOffset .. aOffset + n) · b[bOffset + r * stride ..)) for r
+     * in [0, rows).
+     */
+    public void dots(
+            float[] a,
+            int aOffset,
+            float[] b,
+            int bOffset,
+            int stride,
+            int rows,
+            int n,
+            float scale,
+            float[] out,
+            int outOffset) {
+        if (this == VECTOR) {
+            VectorKernels.dots(a, aOffset, b, bOffset, stride, rows, n, scale, out, outOffset);
+        } else {
+            ScalarKernels.dots(a, aOffset, b, bOffset, stride, rows, n, scale, out, outOffset);
+        }
+    }
+
     /** y[yOffset + i] += a * x[xOffset + i]. */
     public void axpy(float a, float[] x, int xOffset, float[] y, int yOffset, int n) {
         if (this == VECTOR) {

@@ -12,6 +12,27 @@ public final class ScalarKernels {
         return sum;
     }
 
+    /**
+     * out[outOffset + r] = scale * (a[aOffset .. aOffset + n) · b[bOffset + r * stride ..)) for r
+     * in [0, rows): one vector against rows of a strided matrix (attention scores: a query head
+     * against cached keys).
+     */
+    public static void dots(
+            float[] a,
+            int aOffset,
+            float[] b,
+            int bOffset,
+            int stride,
+            int rows,
+            int n,
+            float scale,
+            float[] out,
+            int outOffset) {
+        for (int r = 0; r < rows; r++) {
+            out[outOffset + r] = dot(a, aOffset, b, bOffset + r * stride, n) * scale;
+        }
+    }
+
     /** y[yOffset + i] += a * x[xOffset + i]. */
     public static void axpy(float a, float[] x, int xOffset, float[] y, int yOffset, int n) {
         for (int i = 0; i < n; i++) {

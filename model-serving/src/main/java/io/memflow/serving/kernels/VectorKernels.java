@@ -31,6 +31,77 @@ public final class VectorKernels {
         return sum;
     }
 
+    /**
+     * Vector twin of {@link ScalarKernels#dots}: four rows per pass (register blocking), so each
+     * vector of {@code a} is loaded once for four rows and four independent fma chains are in
+     * flight. For attention scores: a query head against many cached keys, which sit in cache,
+     * where the per-row call of {@link #dot} and its reduction cost more than the arithmetic.
+     * Leftover rows run the same operations one at a time, so a row's value does not depend on its
+     * group.
+     */
+    public static void dots(
+            float[] a,
+            int aOffset,
+            float[] b,
+            int bOffset,
+            int stride,
+            int rows,
+            int n,
+            float scale,
+            float[] out,
+            int outOffset) {
+        int upper = Lanes.F.loopBound(n);
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            int o0 = bOffset + r * stride;
+            int o1 = o0 + stride;
+            int o2 = o1 + stride;
+            int o3 = o2 + stride;
+            FloatVector a0 = FloatVector.zero(Lanes.F);
+            FloatVector a1 = FloatVector.zero(Lanes.F);
+            FloatVector a2 = FloatVector.zero(Lanes.F);
+            FloatVector a3 = FloatVector.zero(Lanes.F);
+            int i = 0;
+            for (; i < upper; i += Lanes.L) {
+                FloatVector av = FloatVector.fromArray(Lanes.F, a, aOffset + i);
+                a0 = FloatVector.fromArray(Lanes.F, b, o0 + i).fma(av, a0);
+                a1 = FloatVector.fromArray(Lanes.F, b, o1 + i).fma(av, a1);
+                a2 = FloatVector.fromArray(Lanes.F, b, o2 + i).fma(av, a2);
+                a3 = FloatVector.fromArray(Lanes.F, b, o3 + i).fma(av, a3);
+            }
+            float s0 = a0.reduceLanes(VectorOperators.ADD);
+            float s1 = a1.reduceLanes(VectorOperators.ADD);
+            float s2 = a2.reduceLanes(VectorOperators.ADD);
+            float s3 = a3.reduceLanes(VectorOperators.ADD);
+            for (; i < n; i++) {
+                float ai = a[aOffset + i];
+                s0 += b[o0 + i] * ai;
+                s1 += b[o1 + i] * ai;
+                s2 += b[o2 + i] * ai;
+                s3 += b[o3 + i] * ai;
+            }
+            int o = outOffset + r;
+            out[o] = s0 * scale;
+            out[o + 1] = s1 * scale;
+            out[o + 2] = s2 * scale;
+            out[o + 3] = s3 * scale;
+        }
+        for (; r < rows; r++) {
+            int o0 = bOffset + r * stride;
+            FloatVector a0 = FloatVector.zero(Lanes.F);
+            int i = 0;
+            for (; i < upper; i += Lanes.L) {
+                FloatVector av = FloatVector.fromArray(Lanes.F, a, aOffset + i);
+                a0 = FloatVector.fromArray(Lanes.F, b, o0 + i).fma(av, a0);
+            }
+            float s0 = a0.reduceLanes(VectorOperators.ADD);
+            for (; i < n; i++) {
+                s0 += b[o0 + i] * a[aOffset + i];
+            }
+            out[outOffset + r] = s0 * scale;
+        }
+    }
+
     public static void axpy(float a, float[] x, int xOffset, float[] y, int yOffset, int n) {
         int upper = Lanes.F.loopBound(n);
         int i = 0;

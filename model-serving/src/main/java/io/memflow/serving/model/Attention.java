@@ -90,9 +90,7 @@ public final class Attention {
         int kvOffset = (h / c.groupSize()) * hs;
         float[] keys = cache.keys(layer);
         float scale = (float) (1.0 / Math.sqrt(hs));
-        for (int s = 0; s < visible; s++) {
-            att[s] = kernels.dot(q, h * hs, keys, s * c.kvDim() + kvOffset, hs) * scale;
-        }
+        kernels.dots(q, h * hs, keys, kvOffset, c.kvDim(), visible, hs, scale, att, 0);
         Blocks.softmax(att, 0, visible);
     }
 

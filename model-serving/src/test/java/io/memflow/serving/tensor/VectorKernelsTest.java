@@ -117,6 +117,44 @@ class VectorKernelsTest {
     }
 
     @Test
+    void stridedDotsMatchScalarAndDoNotDependOnGrouping() {
+        SplittableRandom r = new SplittableRandom(12);
+        int stride = 90;
+        float[] b = new float[stride * 23 + 100];
+        float[] a = new float[100];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (float) r.nextDouble() - 0.5f;
+        }
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) r.nextDouble() - 0.5f;
+        }
+        // widths: one vector, several, tail only, vectors + tail; rows: none, fewer than a group,
+        // whole groups, groups + leftovers
+        for (int n : new int[] {8, 64, 5, 77}) {
+            for (int rows : new int[] {0, 1, 3, 4, 9, 23}) {
+                for (int off : new int[] {0, 3}) {
+                    float[] s = new float[rows + 4];
+                    float[] v = new float[rows + 4];
+                    ScalarKernels.dots(a, off + 1, b, off, stride, rows, n, 0.125f, s, 2);
+                    VectorKernels.dots(a, off + 1, b, off, stride, rows, n, 0.125f, v, 2);
+                    for (int i = 0; i < s.length; i++) {
+                        assertThat(v[i])
+                                .as("n %d rows %d off %d element %d", n, rows, off, i)
+                                .isCloseTo(s[i], org.assertj.core.data.Offset.offset(1e-5f));
+                    }
+                    // rows one call at a time: the same values bit for bit
+                    for (int row = 0; row < rows; row++) {
+                        float[] one = new float[1];
+                        VectorKernels.dots(
+                                a, off + 1, b, off + row * stride, stride, 1, n, 0.125f, one, 0);
+                        assertThat(one[0]).isEqualTo(v[2 + row]);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void weightedSumMatchesScalar() {
         SplittableRandom r = new SplittableRandom(8);
         int stride = 200;
