@@ -123,6 +123,10 @@ public final class MemoryIndex {
     byte[] vectors = new byte[0];
 
     float[] scales = new float[8];
+
+    /** By slot, the memory's event time (the time filter reads it without touching entries). */
+    long[] eventTimes = new long[8];
+
     int dimension; // of the first embedding seen; others are embedded per query like missing ones
 
     private int used; // slots[0, used) have been handed out
@@ -143,6 +147,9 @@ public final class MemoryIndex {
 
     /** The BM25 terms of the speakers' names; rebuilt lazily with {@link #speakers}. */
     @Nullable private volatile java.util.Set<String> speakerTerms;
+
+    /** The slots of SUPERSEDED memories; rebuilt lazily. */
+    @Nullable private volatile int[] superseded;
 
     /** Lower-cased speaker name to the slots of that speaker's memories; rebuilt lazily. */
     @Nullable private volatile Map<String, int[]> speakers;
@@ -186,10 +193,12 @@ public final class MemoryIndex {
             if (used == slots.length) {
                 slots = Arrays.copyOf(slots, used * 2);
                 scales = Arrays.copyOf(scales, used * 2);
+                eventTimes = Arrays.copyOf(eventTimes, used * 2);
             }
             slot = used++;
         }
         slots[slot] = e;
+        eventTimes[slot] = e.eventTime;
         if (e.int8 == null || !storeVector(slot, e.int8, e.scale)) {
             missing++;
         }
@@ -204,6 +213,7 @@ public final class MemoryIndex {
         speakers = null;
         speakerTerms = null;
         sessionLinks = null;
+        superseded = null;
     }
 
     /** Puts an int8 vector at the slot (write lock held); false when its width does not fit. */
@@ -255,6 +265,7 @@ public final class MemoryIndex {
         speakers = null;
         speakerTerms = null;
         sessionLinks = null;
+        superseded = null;
     }
 
     /**
@@ -410,6 +421,24 @@ public final class MemoryIndex {
     java.util.Set<String> speakerTerms() {
         speakers();
         return speakerTerms;
+    }
+
+    /** The slots of SUPERSEDED memories (read under the lock). */
+    int[] supersededSlots() {
+        int[] out = superseded;
+        if (out != null) {
+            return out;
+        }
+        int n = 0;
+        int[] all = new int[used];
+        for (int i = 0; i < used; i++) {
+            if (slots[i] != null && slots[i].record.getStatus() == MemoryStatus.SUPERSEDED) {
+                all[n++] = i;
+            }
+        }
+        out = Arrays.copyOf(all, n);
+        superseded = out;
+        return out;
     }
 
     /** By slot, the previous memory of its session, or -1 (read under the lock). */

@@ -8,7 +8,6 @@ import io.memflow.operators.embedding.Vectors;
 import io.memflow.operators.text.MemoryText;
 import io.memflow.operators.text.Text;
 import io.memflow.schemas.MemoryRecord;
-import io.memflow.schemas.MemoryStatus;
 import io.memflow.schemas.RetrievedMemory;
 import io.memflow.schemas.internal.Observation;
 import io.memflow.serving.embedding.TextEmbedder;
@@ -217,10 +216,11 @@ public final class Retriever implements Serializable {
         double[] scores = fuse(question, index, k);
 
         Map<String, Integer> activeBySubject = index.activeBySubject();
+        int[] superseded = index.supersededSlots();
         double[] fused = scores.clone();
-        for (int i = 0; i < cap; i++) {
+        for (int i : superseded) {
             MemoryIndex.Entry e = docs[i];
-            if (e != null && e.record.getStatus() == MemoryStatus.SUPERSEDED && scores[i] > 0) {
+            if (scores[i] > 0) {
                 fused[i] = scores[i] * SUPERSEDED_WEIGHT;
                 Integer successor = successor(e, activeBySubject);
                 if (successor != null) {
@@ -230,9 +230,9 @@ public final class Retriever implements Serializable {
         }
         // with fused ranks the halved score would drop a superseded fact out of sight; it goes
         // right below the fact that replaced it instead, where its validity explains the change
-        for (int i = 0; i < cap; i++) {
+        for (int i : superseded) {
             MemoryIndex.Entry e = docs[i];
-            if (e == null || e.record.getStatus() != MemoryStatus.SUPERSEDED || scores[i] <= 0) {
+            if (scores[i] <= 0) {
                 continue;
             }
             Integer successor = successor(e, activeBySubject);
@@ -241,14 +241,15 @@ public final class Retriever implements Serializable {
             }
         }
         TimeExpressions.Range range = TimeExpressions.resolve(question, now).orElse(null);
+        long[] times = index.eventTimes;
         boolean[] inRange = new boolean[cap];
         for (int i = 0; i < cap; i++) {
-            inRange[i] = docs[i] != null && (range == null || range.contains(docs[i].eventTime));
+            inRange[i] = docs[i] != null && (range == null || range.contains(times[i]));
         }
         Comparator<Integer> better =
                 Comparator.<Integer, Boolean>comparing(i -> !inRange[i])
                         .thenComparingDouble(i -> -fused[i])
-                        .thenComparingLong(i -> -docs[i].eventTime)
+                        .thenComparingLong(i -> -times[i])
                         .thenComparing(i -> docs[i].id);
         List<RetrievedMemory> out = new ArrayList<>();
         for (int i : top(k, fused, docs, cap, better)) {
@@ -316,7 +317,9 @@ public final class Retriever implements Serializable {
         MemoryIndex.Entry[] docs = index.slots;
         List<String> missing = new ArrayList<>();
         List<Integer> missingAt = new ArrayList<>();
-        for (int i = 0; i < cap; i++) {
+        // a scan only when an entry lacks a vector (entries are scattered on the heap; reading
+        // each one costs a cache miss, more than its dot product)
+        for (int i = 0; index.missingVectors() > 0 && i < cap; i++) {
             if (docs[i] != null && !docs[i].hasVector) {
                 missing.add(MemoryText.embedded(docs[i].record));
                 missingAt.add(i);
@@ -332,7 +335,7 @@ public final class Retriever implements Serializable {
             byte[] vectors = index.vectors;
             float[] scales = index.scales;
             for (int i = 0; i < cap; i++) {
-                if (docs[i] != null && docs[i].hasVector) {
+                if (scales[i] > 0) { // a live entry with its vector in place (see MemoryIndex)
                     cos[i] =
                             Int8Dot.dot(qq.values(), vectors, i * dim, dim)
                                     * ((double) qq.scale() * scales[i]);
@@ -484,6 +487,10 @@ public final class Retriever implements Serializable {
             MemoryIndex index,
             int cap) {
         MemoryIndex.Entry[] docs = index.slots;
+        if (cap <= PACKED_SLOTS) {
+            addRanksPacked(out, scores, positiveOnly, weight, docs, cap);
+            return;
+        }
         int[] idOrder = index.idOrder();
         int n = 0;
         long[] key = new long[cap];
@@ -506,6 +513,45 @@ public final class Retriever implements Serializable {
                 rank = p + 1; // equal scores share the best rank of their group
             }
             out[slot[p]] += weight / (RRF_K + rank);
+        }
+    }
+
+    /** Slots that fit in the low bits of a packed sort key. */
+    private static final int SLOT_BITS = 24;
+
+    private static final int PACKED_SLOTS = 1 << SLOT_BITS;
+
+    /**
+     * {@link #addRanks} for up to 2^24 slots: each score's order-preserving key with the slot in
+     * its low 24 bits, one primitive sort. Scores that agree in the key's upper 40 bits (a relative
+     * difference below about 1e-8) share a rank, as equal scores do; which one sorts first among
+     * them never matters, since they get the same rank.
+     */
+    private static void addRanksPacked(
+            double[] out,
+            double[] scores,
+            boolean positiveOnly,
+            double weight,
+            MemoryIndex.Entry[] docs,
+            int cap) {
+        long mask = PACKED_SLOTS - 1;
+        long[] packed = new long[cap];
+        int n = 0;
+        for (int i = 0; i < cap; i++) {
+            if (docs[i] != null && (!positiveOnly || scores[i] > 0)) {
+                long bits = Double.doubleToLongBits(scores[i]);
+                long key = ~(bits ^ ((bits >> 63) & Long.MAX_VALUE));
+                // the key's top bits, then the slot: ascending is descending score
+                packed[n++] = ((key >> SLOT_BITS) << SLOT_BITS) | i;
+            }
+        }
+        java.util.Arrays.sort(packed, 0, n);
+        int rank = 0;
+        for (int p = 0; p < n; p++) {
+            if (p == 0 || (packed[p] & ~mask) != (packed[p - 1] & ~mask)) {
+                rank = p + 1;
+            }
+            out[(int) (packed[p] & mask)] += weight / (RRF_K + rank);
         }
     }
 
