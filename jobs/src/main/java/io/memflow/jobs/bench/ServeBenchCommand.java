@@ -44,8 +44,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * Search latency of {@code serve} at a given view size. A real {@code serve} (HTTP, the job's
- * retriever with MiniLM for the question) runs against an in-process broker; its view is filled
- * with U×M synthetic memories plus one user with {@code --big-user-memories}, through {@link
+ * retriever, the default embedder for the question) runs against an in-process broker; its view is
+ * filled with U×M synthetic memories plus one user with {@code --big-user-memories}, through {@link
  * MemoryView#apply}, the follower's own path. Texts are random chat-like sentences; vectors are
  * random unit vectors in int8 (search cost does not depend on their values, and embedding 110,000
  * texts would take ten minutes). Then C clients, each with its own HTTP client, send searches with

@@ -191,7 +191,11 @@ public class EvalCommand implements Callable<Integer> {
         Map<String, Object> json =
                 EvalReport.json(
                         locomo.getFileName().toString(), convs.size(), turns, queries, systems);
-        EvalReport.write(out, json, systems, notes(run, memflow));
+        EvalReport.write(
+                out,
+                json,
+                systems,
+                notes(run, memflow, options.get(MemflowOptions.EMBEDDING_MODEL)));
         System.out.printf(
                 "%-10s %9s %9s %9s %9s %12s%n",
                 "system", "R@5", "R@10", "R@20", "AR@" + k, "tokens/q@" + k);
@@ -345,7 +349,7 @@ public class EvalCommand implements Callable<Integer> {
         return n;
     }
 
-    private static String notes(MemflowRun.Output run, SystemScores memflow) {
+    private static String notes(MemflowRun.Output run, SystemScores memflow, String model) {
         return String.format(
                 "## Notes%n%n"
                         + "- memflow: the real job on a local MiniCluster with an in-process Kafka"
@@ -353,10 +357,11 @@ public class EvalCommand implements Callable<Integer> {
                         + " dead letters collected; job wall time %.1f s (ingestTurnsPerSecond = turns / job wall"
                         + " time, start-up and questions included). Query latency is the job's"
                         + " retrieval code timed in-process over the memory the job built"
-                        + " (reconstructed from the changelog); Kafka and Flink hops excluded.%n"
+                        + " (reconstructed from the changelog, prepared once per user as the job"
+                        + " keeps it); Kafka and Flink hops excluded.%n"
                         + "- naive-rag: every raw turn is a chunk \"speaker: text [shares:"
-                        + " caption]\", embedded with the same all-MiniLM-L6-v2 (int8) as the"
-                        + " pipeline, cosine top-k; for answer recall each chunk carries its"
+                        + " caption]\", embedded with the pipeline's model (%s), cosine top-k;"
+                        + " for answer recall each chunk carries its"
                         + " session date. ingestTurnsPerSecond = embedding throughput.%n"
                         + "- full-text: the whole conversation is the context (recall 1 by"
                         + " construction); no ingest work (0).%n"
@@ -367,6 +372,7 @@ public class EvalCommand implements Callable<Integer> {
                 run.changes().size(),
                 run.deadLetters(),
                 run.jobSeconds(),
+                model,
                 memflow.pipeline);
     }
 }

@@ -45,6 +45,14 @@ public class RetrievalBenchCommand implements Callable<Integer> {
             description = "Memories per answer (default: ${DEFAULT-VALUE}).")
     int k;
 
+    @Option(
+            names = "-D",
+            paramLabel = "KEY=VALUE",
+            description =
+                    "Any memflow.* option of the retriever, e.g."
+                            + " -Dmemflow.embedding.model=all-minilm-l6-v2-q.")
+    java.util.Map<String, String> properties = new java.util.LinkedHashMap<>();
+
     private static final String[] WORDS =
             ("we talked about the trip to Lisbon and my sister Lena who lives in Chicago I started a"
                             + " new job as a data analyst my dog Pepper loves the park near the river"
@@ -84,8 +92,24 @@ public class RetrievalBenchCommand implements Callable<Integer> {
         }
         System.out.printf("embedding %,d memories...%n", memories);
         long e0 = System.nanoTime();
-        Retriever retriever = Retriever.of(new org.apache.flink.configuration.Configuration());
-        ConsolidateFunction.embedAll(retriever.embedder(), records);
+        org.apache.flink.configuration.Configuration conf =
+                new org.apache.flink.configuration.Configuration();
+        properties.forEach(conf::setString);
+        Retriever retriever;
+        try {
+            retriever = Retriever.of(conf);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage());
+        }
+        System.out.printf(
+                "retriever: %s, votes %s%n",
+                retriever.embeddingModel() == null ? "no embedder" : retriever.embeddingModel(),
+                retriever.votes().stream()
+                        .map(v -> v.signal() + " " + v.weight())
+                        .collect(java.util.stream.Collectors.joining(", ")));
+        if (retriever.embedder() != null) {
+            ConsolidateFunction.embedAll(retriever.embedder(), records);
+        }
         System.out.printf("embedded in %.1f s%n", (System.nanoTime() - e0) / 1e9);
 
         long now = t0.plusSeconds(600L * memories + 86_400).toEpochMilli();
