@@ -202,12 +202,12 @@ public final class MemflowOptions {
     public static final ConfigOption<Long> INDEX_CACHE_MEMORIES =
             key("memflow.retrieval.index-cache-memories")
                     .longType()
-                    .defaultValue(100_000L)
+                    .defaultValue(20_000L)
                     .withDescription(
-                            "Memories per long-term subtask whose search structures (term"
-                                    + " statistics, int8 vectors) stay in memory between queries,"
-                                    + " least recently queried users out first (about 1-2 KB"
-                                    + " each); 0 rebuilds them for every query.");
+                            "Memories per long-term subtask whose search structures (the record,"
+                                    + " term statistics, int8 vector: about 2 KB each on the heap)"
+                                    + " stay in memory between queries, least recently queried"
+                                    + " users out first; 0 rebuilds them for every query.");
 
     public static final ConfigOption<Double> BM25_WEIGHT =
             key("memflow.retrieval.bm25-weight")
