@@ -10,6 +10,7 @@ import io.memflow.jobs.serve.MemoryView;
 import io.memflow.jobs.serve.ServeCommand;
 import io.memflow.operators.config.MemflowOptions;
 import io.memflow.operators.embedding.Embedders;
+import io.memflow.operators.embedding.EmbeddingModel;
 import io.memflow.operators.embedding.Vectors;
 import io.memflow.operators.retrieval.Retriever;
 import io.memflow.schemas.ChangeType;
@@ -59,6 +60,9 @@ import picocli.CommandLine.Spec;
 public class ServeBenchCommand implements Callable<Integer> {
     /** The default embedder: the one serve ranks with unless configured otherwise. */
     private static final String MODEL = MemflowOptions.EMBEDDING_MODEL.defaultValue();
+
+    /** Width of its vectors. */
+    private static final int DIMENSION = EmbeddingModel.byId(MODEL).dimension();
 
     @Option(
             names = "--users",
@@ -295,7 +299,7 @@ public class ServeBenchCommand implements Callable<Integer> {
 
     static MemoryChange change(String user, String id, Random rnd) {
         Instant t = Instant.parse("2024-01-01T00:00:00Z").plusSeconds(rnd.nextInt(365 * 86_400));
-        float[] v = new float[Embedders.load(MODEL).dimension()];
+        float[] v = new float[DIMENSION];
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) rnd.nextGaussian();
         }

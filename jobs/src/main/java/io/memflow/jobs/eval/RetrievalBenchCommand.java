@@ -90,8 +90,6 @@ public class RetrievalBenchCommand implements Callable<Integer> {
                             .setStatus(MemoryStatus.ACTIVE)
                             .build());
         }
-        System.out.printf("embedding %,d memories...%n", memories);
-        long e0 = System.nanoTime();
         org.apache.flink.configuration.Configuration conf =
                 new org.apache.flink.configuration.Configuration();
         properties.forEach(conf::setString);
@@ -107,6 +105,8 @@ public class RetrievalBenchCommand implements Callable<Integer> {
                 retriever.votes().stream()
                         .map(v -> v.signal() + " " + v.weight())
                         .collect(java.util.stream.Collectors.joining(", ")));
+        System.out.printf("embedding %,d memories...%n", memories);
+        long e0 = System.nanoTime();
         if (retriever.embedder() != null) {
             ConsolidateFunction.embedAll(retriever.embedder(), records);
         }

@@ -43,8 +43,12 @@ public interface TextEmbedder {
 
     /** {@code cos} rescaled so that unrelated sentences score about 0 and identical ones 1. */
     default double calibrated(double cos) {
-        double b = unrelatedCosine();
-        return (cos - b) / (1 - b);
+        return calibrated(cos, unrelatedCosine());
+    }
+
+    /** {@code cos} rescaled for a model whose unrelated sentences score {@code unrelated}. */
+    static double calibrated(double cos, double unrelated) {
+        return (cos - unrelated) / (1 - unrelated);
     }
 
     default float[] embed(String text) {

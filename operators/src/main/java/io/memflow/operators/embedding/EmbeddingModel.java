@@ -53,6 +53,11 @@ public enum EmbeddingModel {
         return id;
     }
 
+    /** Width of its vectors. */
+    public int dimension() {
+        return dimension;
+    }
+
     /**
      * @throws IllegalArgumentException naming the models there are
      */

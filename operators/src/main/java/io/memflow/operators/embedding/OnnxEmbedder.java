@@ -129,7 +129,7 @@ public final class OnnxEmbedder implements TextEmbedder {
 
     @Override
     public int dimension() {
-        return model.dimension;
+        return model.dimension();
     }
 
     @Override

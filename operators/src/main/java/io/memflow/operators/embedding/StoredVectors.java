@@ -43,11 +43,15 @@ public final class StoredVectors {
 
     /** Whether the record carries a vector {@code e} may be compared with. */
     public static boolean usable(MemoryRecord r, TextEmbedder e) {
-        return e.modelId().equals(modelOf(r)) && r.getEmbedding().remaining() == e.dimension();
+        return usable(r.getEmbedding(), modelOf(r), e);
     }
 
     public static boolean usable(Observation o, TextEmbedder e) {
-        return e.modelId().equals(modelOf(o)) && o.getEmbedding().remaining() == e.dimension();
+        return usable(o.getEmbedding(), modelOf(o), e);
+    }
+
+    private static boolean usable(ByteBuffer v, @Nullable String model, TextEmbedder e) {
+        return e.modelId().equals(model) && v.remaining() == e.dimension();
     }
 
     /**
@@ -62,16 +66,17 @@ public final class StoredVectors {
     /** The record's vector as unit-length floats, or null when {@code e} may not use it. */
     @Nullable
     public static float[] vector(MemoryRecord r, TextEmbedder e) {
-        return usable(r, e)
-                ? Vectors.normalize(Vectors.dequantize(r.getEmbedding(), r.getEmbeddingScale()))
-                : null;
+        return usable(r, e) ? unit(r.getEmbedding(), r.getEmbeddingScale()) : null;
     }
 
     @Nullable
     public static float[] vector(Observation o, TextEmbedder e) {
-        return usable(o, e)
-                ? Vectors.normalize(Vectors.dequantize(o.getEmbedding(), o.getEmbeddingScale()))
-                : null;
+        return usable(o, e) ? unit(o.getEmbedding(), o.getEmbeddingScale()) : null;
+    }
+
+    /** Stored bytes as a unit-length float vector. */
+    private static float[] unit(ByteBuffer v, float scale) {
+        return Vectors.normalize(Vectors.dequantize(v, scale));
     }
 
     /** Stores {@code vector} of model {@code modelId} int8-quantised on the record. */
@@ -92,7 +97,7 @@ public final class StoredVectors {
         o.setEmbedding(q);
         o.setEmbeddingScale(scale);
         o.setEmbeddingModel(modelId);
-        return Vectors.normalize(Vectors.dequantize(q, scale));
+        return unit(q, scale);
     }
 
     /** Drops the record's vector (its text changed and no embedder is at hand). */

@@ -87,7 +87,7 @@ final class UpdateQueues {
                 && vb != null
                 && va.length == vb.length
                 && java.util.Objects.equals(StoredVectors.modelOf(a), StoredVectors.modelOf(b))) {
-            return (Vectors.dot(va, vb) - unrelatedCosine) / (1 - unrelatedCosine);
+            return TextEmbedder.calibrated(Vectors.dot(va, vb), unrelatedCosine);
         }
         return jaccard(terms(a), terms(b));
     }

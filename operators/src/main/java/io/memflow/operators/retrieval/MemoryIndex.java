@@ -145,14 +145,11 @@ public final class MemoryIndex {
     /** By slot, the entry's position in memory-id order (ties in a ranking); rebuilt lazily. */
     @Nullable private volatile int[] idOrder;
 
-    /** The BM25 terms of the speakers' names; rebuilt lazily with {@link #speakers}. */
-    @Nullable private volatile java.util.Set<String> speakerTerms;
-
     /** The slots of SUPERSEDED memories; rebuilt lazily. */
     @Nullable private volatile int[] superseded;
 
-    /** Lower-cased speaker name to the slots of that speaker's memories; rebuilt lazily. */
-    @Nullable private volatile Map<String, int[]> speakers;
+    /** The speakers' name terms and their memories' slots; rebuilt lazily. */
+    @Nullable private volatile Speakers speakers;
 
     /**
      * By slot, the slot of the memory just before / after it in its session (event time, then id),
@@ -211,7 +208,6 @@ public final class MemoryIndex {
         activeBySubject = null;
         idOrder = null;
         speakers = null;
-        speakerTerms = null;
         sessionLinks = null;
         superseded = null;
     }
@@ -263,7 +259,6 @@ public final class MemoryIndex {
         activeBySubject = null;
         idOrder = null;
         speakers = null;
-        speakerTerms = null;
         sessionLinks = null;
         superseded = null;
     }
@@ -389,38 +384,40 @@ public final class MemoryIndex {
         return order;
     }
 
-    /** Called under the read lock; a racing rebuild by two readers computes the same map. */
-    Map<String, int[]> speakers() {
-        Map<String, int[]> m = speakers;
-        if (m != null) {
-            return m;
+    /**
+     * The speakers of the memories: each BM25 term of a speaker's name (lower-cased and stemmed as
+     * question terms are, so one normalisation serves the speaker vote and BM25) to the slots of
+     * that speaker's memories, and how many speakers there are.
+     */
+    record Speakers(Map<String, int[]> byTerm, int count) {}
+
+    /** Called under the read lock; a racing rebuild by two readers computes the same value. */
+    Speakers speakers() {
+        Speakers sp = speakers;
+        if (sp != null) {
+            return sp;
         }
-        Map<String, List<Integer>> lists = new HashMap<>();
+        Map<String, List<Integer>> byName = new HashMap<>();
         for (int i = 0; i < used; i++) {
             Entry e = slots[i];
             String who = e == null ? null : e.record.getSpeaker();
-            if (who == null || who.isBlank()) {
-                continue;
+            if (who != null && !who.isBlank()) {
+                byName.computeIfAbsent(who.strip(), k -> new ArrayList<>()).add(i);
             }
-            lists.computeIfAbsent(
-                            who.toLowerCase(java.util.Locale.ROOT).strip(), k -> new ArrayList<>())
-                    .add(i);
         }
-        m = new HashMap<>();
-        java.util.Set<String> names = new java.util.HashSet<>();
+        Map<String, List<Integer>> lists = new HashMap<>();
+        for (var e : byName.entrySet()) {
+            for (String term : new java.util.LinkedHashSet<>(Text.terms(e.getKey()))) {
+                lists.computeIfAbsent(term, k -> new ArrayList<>()).addAll(e.getValue());
+            }
+        }
+        Map<String, int[]> byTerm = new HashMap<>();
         for (var e : lists.entrySet()) {
-            m.put(e.getKey(), e.getValue().stream().mapToInt(Integer::intValue).toArray());
-            names.addAll(Text.terms(e.getKey()));
+            byTerm.put(e.getKey(), e.getValue().stream().mapToInt(Integer::intValue).toArray());
         }
-        speakerTerms = names;
-        speakers = m;
-        return m;
-    }
-
-    /** The terms of the speakers' names (read under the lock). */
-    java.util.Set<String> speakerTerms() {
-        speakers();
-        return speakerTerms;
+        sp = new Speakers(byTerm, byName.size());
+        speakers = sp;
+        return sp;
     }
 
     /** The slots of SUPERSEDED memories (read under the lock). */

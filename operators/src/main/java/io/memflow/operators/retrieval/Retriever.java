@@ -4,7 +4,6 @@ import io.memflow.operators.config.MemflowOptions;
 import io.memflow.operators.consolidate.ExtractiveConsolidator;
 import io.memflow.operators.embedding.Embedders;
 import io.memflow.operators.embedding.Int8Dot;
-import io.memflow.operators.embedding.Vectors;
 import io.memflow.operators.text.MemoryText;
 import io.memflow.operators.text.Text;
 import io.memflow.schemas.MemoryRecord;
@@ -25,8 +24,8 @@ import javax.annotation.Nullable;
  * <ol>
  *   <li>Votes: a list of weighted {@link Signal}s (BM25 over the memory texts; cosine between the
  *       question's and the memories' embeddings, stored int8 vectors of the configured model, other
- *       entries such as short-term {@code stm:<turnId>} ones embedded on the fly; the speaker the
- *       question names; then the session neighbours of the best hits), built once from
+ *       entries such as short-term {@code stm:<turnId>} ones embedded once into the index; the
+ *       speaker the question names; then the session neighbours of the best hits), built once from
  *       configuration ({@link #of}). Their rankings are fused in one place by weighted reciprocal
  *       rank, {@code sum w/(60 + rank)} (Cormack et al.), so no score scale dominates; equal scores
  *       share a rank.
@@ -88,19 +87,23 @@ public final class Retriever implements Serializable {
      * alike.
      */
     public static Retriever of(org.apache.flink.configuration.ReadableConfig conf) {
-        String model = Embedders.modelOf(conf);
+        return new Retriever(Embedders.modelOf(conf), votes(conf));
+    }
+
+    /** Every signal with its configured weight (the dense one is dropped without a model). */
+    static List<Vote> votes(org.apache.flink.configuration.ReadableConfig conf) {
         List<Vote> votes = new ArrayList<>();
         for (Signal s : Signal.values()) {
             double w =
                     switch (s) {
                         case BM25 -> conf.get(MemflowOptions.BM25_WEIGHT);
-                        case DENSE -> model == null ? 0 : conf.get(MemflowOptions.DENSE_WEIGHT);
+                        case DENSE -> conf.get(MemflowOptions.DENSE_WEIGHT);
                         case SPEAKER -> conf.get(MemflowOptions.SPEAKER_WEIGHT);
                         case NEIGHBOUR -> conf.get(MemflowOptions.NEIGHBOUR_WEIGHT);
                     };
             votes.add(new Vote(s, w));
         }
-        return new Retriever(model, votes);
+        return votes;
     }
 
     /** BM25 only (no model needed). */
@@ -113,7 +116,7 @@ public final class Retriever implements Serializable {
      * benchmarks); {@code null} means no dense vote.
      */
     public Retriever(@Nullable TextEmbedder embedder) {
-        this(embedder, defaultVotes(embedder != null));
+        this(embedder, votes(new org.apache.flink.configuration.Configuration()));
     }
 
     /** The given embedder (null: none) and votes (tests, ablations). */
@@ -132,15 +135,6 @@ public final class Retriever implements Serializable {
         }
         on.sort(Comparator.comparing(Vote::signal));
         this.votes = List.copyOf(on);
-    }
-
-    /** Every signal at its configured default weight. */
-    static List<Vote> defaultVotes(boolean dense) {
-        return List.of(
-                new Vote(Signal.BM25, MemflowOptions.BM25_WEIGHT.defaultValue()),
-                new Vote(Signal.DENSE, dense ? MemflowOptions.DENSE_WEIGHT.defaultValue() : 0),
-                new Vote(Signal.SPEAKER, MemflowOptions.SPEAKER_WEIGHT.defaultValue()),
-                new Vote(Signal.NEIGHBOUR, MemflowOptions.NEIGHBOUR_WEIGHT.defaultValue()));
     }
 
     /** The votes in use (positive weights). */
@@ -173,8 +167,8 @@ public final class Retriever implements Serializable {
     }
 
     /**
-     * Ranks {@code stored} (and the buffered observations) for {@code question}: the job's path,
-     * which prepares a throwaway {@link MemoryIndex} per query.
+     * Ranks {@code stored} (and the buffered observations) for {@code question} through a throwaway
+     * {@link MemoryIndex} (tests and one-off callers; the job and {@code serve} keep theirs).
      */
     public Result retrieve(
             String question,
@@ -304,8 +298,9 @@ public final class Retriever implements Serializable {
     /**
      * Cosine of each memory to the question, or null without an embedder. Stored int8 vectors are
      * read as bytes: the question is quantised to 16 bits and the dot product is an exact integer
-     * sum ({@link Int8Dot}), so it is the same on every kernel and JVM. Memories without one
-     * (short-term entries) are embedded here, with the question, in one call.
+     * sum ({@link Int8Dot}), so it is the same on every kernel and JVM. {@link #retrieve} gave
+     * every entry its vector first ({@link MemoryIndex#fillVectors}); one that a concurrent writer
+     * added since scores 0 here, and gets its vector on the next search.
      */
     @Nullable
     private double[] denseScores(String question, MemoryIndex index) {
@@ -314,20 +309,7 @@ public final class Retriever implements Serializable {
         if (e == null || index.count() == 0) {
             return null;
         }
-        MemoryIndex.Entry[] docs = index.slots;
-        List<String> missing = new ArrayList<>();
-        List<Integer> missingAt = new ArrayList<>();
-        // a scan only when an entry lacks a vector (entries are scattered on the heap; reading
-        // each one costs a cache miss, more than its dot product)
-        for (int i = 0; index.missingVectors() > 0 && i < cap; i++) {
-            if (docs[i] != null && !docs[i].hasVector) {
-                missing.add(MemoryText.embedded(docs[i].record));
-                missingAt.add(i);
-            }
-        }
-        missing.add(question);
-        float[][] fresh = e.embed(missing);
-        float[] q = fresh[fresh.length - 1];
+        float[] q = e.embed(question);
         double[] cos = new double[cap];
         int dim = index.dimension;
         if (dim > 0 && dim == q.length && dim <= Int8Dot.MAX_DIMENSION) {
@@ -341,9 +323,6 @@ public final class Retriever implements Serializable {
                                     * ((double) qq.scale() * scales[i]);
                 }
             }
-        }
-        for (int j = 0; j < missingAt.size(); j++) {
-            cos[missingAt.get(j)] = Vectors.dot(q, fresh[j]);
         }
         return cos;
     }
@@ -409,10 +388,10 @@ public final class Retriever implements Serializable {
      * memory carries would otherwise make BM25 rank every memory, by length.
      */
     private static List<String> contentTerms(String question, MemoryIndex index) {
-        java.util.Set<String> names = index.speakerTerms();
+        Map<String, int[]> names = index.speakers().byTerm();
         List<String> out = new ArrayList<>();
         for (String t : Text.terms(question)) {
-            if (!names.contains(t)) {
+            if (!names.containsKey(t)) {
                 out.add(t);
             }
         }
@@ -420,21 +399,19 @@ public final class Retriever implements Serializable {
     }
 
     /**
-     * 1 for the memories of the speakers the question names (a whole word of the question equal to
-     * a speaker's name, case-insensitive), 0 otherwise; null when it names none, or when every
-     * memory is that speaker's (no information).
+     * 1 for the memories of the speakers the question names (a term of the question equal to a term
+     * of a speaker's name, normalised as BM25 terms are), 0 otherwise; null when it names none, or
+     * when there is only one speaker (no information).
      */
     @Nullable
     private static double[] speakerScores(String question, MemoryIndex index) {
-        Map<String, int[]> bySpeaker = index.speakers();
-        if (bySpeaker.size() < 2) {
+        MemoryIndex.Speakers speakers = index.speakers();
+        if (speakers.count() < 2) {
             return null;
         }
         double[] out = null;
-        for (String t : new java.util.LinkedHashSet<>(Text.tokens(question))) {
-            String w = t.toLowerCase(java.util.Locale.ROOT);
-            int apo = w.indexOf('\'');
-            int[] slots = bySpeaker.get(apo > 0 ? w.substring(0, apo) : w);
+        for (String t : new java.util.LinkedHashSet<>(Text.terms(question))) {
+            int[] slots = speakers.byTerm().get(t);
             if (slots == null) {
                 continue;
             }
