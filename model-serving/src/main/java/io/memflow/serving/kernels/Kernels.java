@@ -107,4 +107,22 @@ public enum Kernels {
             ScalarKernels.weightedSum(weights, slots, v, vOffset, stride, out, outOffset, n);
         }
     }
+
+    /** In-place softmax over x[offset .. offset + n). */
+    public void softmax(float[] x, int offset, int n) {
+        if (this == VECTOR) {
+            VectorKernels.softmax(x, offset, n);
+        } else {
+            ScalarKernels.softmax(x, offset, n);
+        }
+    }
+
+    /** gate[i] = silu(gate[i]) * up[i] for i in [0, n). */
+    public void swiglu(float[] gate, float[] up, int n) {
+        if (this == VECTOR) {
+            VectorKernels.swiglu(gate, up, n);
+        } else {
+            ScalarKernels.swiglu(gate, up, n);
+        }
+    }
 }

@@ -60,4 +60,27 @@ public final class ScalarKernels {
             axpy(weights[s], v, vOffset + s * stride, out, outOffset, n);
         }
     }
+
+    /** In-place softmax over x[offset .. offset + n). */
+    public static void softmax(float[] x, int offset, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, x[offset + i]);
+        }
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            x[offset + i] = (float) Math.exp(x[offset + i] - max);
+            sum += x[offset + i];
+        }
+        for (int i = 0; i < n; i++) {
+            x[offset + i] /= sum;
+        }
+    }
+
+    /** SwiGLU in place: gate[i] = silu(gate[i]) * up[i] = gate[i] / (1 + e^-gate[i]) * up[i]. */
+    public static void swiglu(float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) {
+            gate[i] = gate[i] / (1f + (float) Math.exp(-gate[i])) * up[i];
+        }
+    }
 }

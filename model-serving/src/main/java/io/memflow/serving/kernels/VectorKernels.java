@@ -166,4 +166,69 @@ public final class VectorKernels {
             out[outOffset + i] = sum;
         }
     }
+
+    /**
+     * Vector twin of {@link ScalarKernels#softmax}. Why: attention runs one softmax per head and
+     * cached entry, about 37,000 exponentials per token for stories110M at 256 positions; the
+     * Vector API's {@code EXP} compiles to a short-vector exponential (1.5-2 ns per element on this
+     * project's benchmark host against 6-9 ns for {@code Math.exp}, docs/BENCHMARKS.md issue 15).
+     * Results differ from the scalar loop only in the last bits and the summation order.
+     */
+    public static void softmax(float[] x, int offset, int n) {
+        int upper = Lanes.F.loopBound(n);
+        float max = Float.NEGATIVE_INFINITY;
+        int i = 0;
+        if (upper > 0) {
+            FloatVector m = FloatVector.fromArray(Lanes.F, x, offset);
+            for (i = Lanes.L; i < upper; i += Lanes.L) {
+                m = m.lanewise(VectorOperators.MAX, FloatVector.fromArray(Lanes.F, x, offset + i));
+            }
+            max = m.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) {
+            max = Math.max(max, x[offset + i]);
+        }
+        FloatVector vmax = FloatVector.broadcast(Lanes.F, max);
+        FloatVector vsum = FloatVector.zero(Lanes.F);
+        for (i = 0; i < upper; i += Lanes.L) {
+            FloatVector e =
+                    FloatVector.fromArray(Lanes.F, x, offset + i)
+                            .lanewise(VectorOperators.SUB, vmax)
+                            .lanewise(VectorOperators.EXP);
+            e.intoArray(x, offset + i);
+            vsum = vsum.lanewise(VectorOperators.ADD, e);
+        }
+        float sum = vsum.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            x[offset + i] = (float) Math.exp(x[offset + i] - max);
+            sum += x[offset + i];
+        }
+        FloatVector inv = FloatVector.broadcast(Lanes.F, 1f / sum);
+        for (i = 0; i < upper; i += Lanes.L) {
+            FloatVector.fromArray(Lanes.F, x, offset + i)
+                    .lanewise(VectorOperators.MUL, inv)
+                    .intoArray(x, offset + i);
+        }
+        float invSum = 1f / sum;
+        for (; i < n; i++) {
+            x[offset + i] *= invSum;
+        }
+    }
+
+    /** Vector twin of {@link ScalarKernels#swiglu}, with the vector exponential (see softmax). */
+    public static void swiglu(float[] gate, float[] up, int n) {
+        int upper = Lanes.F.loopBound(n);
+        FloatVector one = FloatVector.broadcast(Lanes.F, 1f);
+        int i = 0;
+        for (; i < upper; i += Lanes.L) {
+            FloatVector g = FloatVector.fromArray(Lanes.F, gate, i);
+            FloatVector e = g.lanewise(VectorOperators.NEG).lanewise(VectorOperators.EXP);
+            g.lanewise(VectorOperators.DIV, one.lanewise(VectorOperators.ADD, e))
+                    .lanewise(VectorOperators.MUL, FloatVector.fromArray(Lanes.F, up, i))
+                    .intoArray(gate, i);
+        }
+        for (; i < n; i++) {
+            gate[i] = gate[i] / (1f + (float) Math.exp(-gate[i])) * up[i];
+        }
+    }
 }

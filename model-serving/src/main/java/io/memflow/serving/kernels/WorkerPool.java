@@ -7,10 +7,14 @@ import java.util.concurrent.locks.LockSupport;
  * A fixed set of worker threads for data-parallel loops (the matmuls). The calling thread takes the
  * first share of the work, so {@code threads = 1} runs everything inline with no threads.
  *
- * <p>Why not an {@code ExecutorService}: decoding one token runs about 100 parallel loops of a few
- * hundred microseconds each, and waking a parked pool thread costs tens of microseconds on a VM.
- * Workers therefore spin briefly for the next loop before parking, and the caller spins for the
- * workers to finish. Idle workers park, so an idle pool costs no CPU.
+ * <p>Why not an {@code ExecutorService}: decoding one token runs about 60 parallel loops of tens to
+ * hundreds of microseconds each, and waking a parked thread is slow on a VM: on the 2-vCPU
+ * benchmark host of docs/BENCHMARKS.md (issue 15) a third of the hand-offs to a parked worker took
+ * 0.1-1 ms, because the idle vCPU had halted. Workers therefore wait for the next loop in three
+ * phases: spinning for {@link #SPIN_NANOS}, then yielding their core (so that another runnable
+ * thread may have it, while this one stays awake) until {@link #YIELD_NANOS}, and only then
+ * parking. A decode loop keeps them awake from token to token; an idle pool costs no CPU after a
+ * few milliseconds.
  *
  * <p>Work is handed out in chunks claimed from a shared counter, not as one fixed range per thread:
  * on a shared machine a thread that loses its core for a moment no longer holds up the whole loop,
@@ -25,8 +29,15 @@ public final class WorkerPool implements AutoCloseable {
         void run(int start, int end);
     }
 
-    /** How long a worker spins for the next loop before parking. */
-    private static final long SPIN_NANOS = 200_000;
+    /** How long a worker spins for the next loop before it starts yielding. */
+    static final long SPIN_NANOS = 50_000;
+
+    /**
+     * How long a worker stays awake (spinning, then yielding) for the next loop before parking:
+     * longer than any serial stretch between two loops of a decode step (sampling, norms, the
+     * classifier's hand-back), so that decoding never pays for a wake-up.
+     */
+    static final long YIELD_NANOS = 5_000_000;
 
     /** Busy-wait iterations before the caller starts yielding its core while it waits. */
     private static final int YIELD_AFTER_SPINS = 10_000;
@@ -158,10 +169,13 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void waitForWork(int seen) {
-        long deadline = System.nanoTime() + SPIN_NANOS;
+        long start = System.nanoTime();
         while (job.generation == seen && !closed) {
-            if (System.nanoTime() < deadline) {
+            long waited = System.nanoTime() - start;
+            if (waited < SPIN_NANOS) {
                 Thread.onSpinWait();
+            } else if (waited < YIELD_NANOS) {
+                Thread.yield();
             } else {
                 LockSupport.park(this); // unparked by parallelFor or close
             }

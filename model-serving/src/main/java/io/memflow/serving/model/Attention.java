@@ -17,6 +17,9 @@ public final class Attention {
     /**
      * For each token t of the block and each head, writes the attention output into out[t][h *
      * headSize ...]. The block's own keys and values must already be in the cache.
+     *
+     * @param scratch each pool thread's score buffer, kept between calls so that the token loop
+     *     allocates nothing (grown when the cache outgrows it)
      */
     static void attend(
             LlamaConfig c,
@@ -28,12 +31,17 @@ public final class Attention {
             int[] positions, // (token)
             int tokens,
             float[][] out, // (token, heads * headSize)
-            AttentionRecorder recorder) {
+            AttentionRecorder recorder,
+            ThreadLocal<float[]> scratch) {
         int slots = cache.size(layer);
         pool.parallelFor(
                 tokens * c.heads(),
                 (start, end) -> {
-                    float[] att = new float[slots]; // (slot) scratch for this worker
+                    float[] att = scratch.get(); // (slot) this thread's scores, reused
+                    if (att.length < slots) {
+                        att = new float[Math.max(slots, 2 * att.length)];
+                        scratch.set(att);
+                    }
                     for (int item = start; item < end; item++) {
                         int t = item / c.heads();
                         int h = item % c.heads();
@@ -91,7 +99,7 @@ public final class Attention {
         float[] keys = cache.keys(layer);
         float scale = (float) (1.0 / Math.sqrt(hs));
         kernels.dots(q, h * hs, keys, kvOffset, c.kvDim(), visible, hs, scale, att, 0);
-        Blocks.softmax(att, 0, visible);
+        kernels.softmax(att, 0, visible);
     }
 
     /** out_h = sum over s of att[s] * v_s. */

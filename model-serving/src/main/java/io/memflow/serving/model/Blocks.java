@@ -22,22 +22,6 @@ final class Blocks {
         }
     }
 
-    /** In-place softmax over x[offset .. offset+n). */
-    static void softmax(float[] x, int offset, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, x[offset + i]);
-        }
-        float sum = 0f;
-        for (int i = 0; i < n; i++) {
-            x[offset + i] = (float) Math.exp(x[offset + i] - max);
-            sum += x[offset + i];
-        }
-        for (int i = 0; i < n; i++) {
-            x[offset + i] /= sum;
-        }
-    }
-
     /**
      * Blocks of at least this many tokens decode each weight row once (F32 too: array loads beat
      * buffer loads), unless the format has integer dots.
@@ -194,17 +178,6 @@ final class Blocks {
         for (int t = 0; t < tokens; t++) {
             for (int i = 0; i < n; i++) {
                 x[t][i] += y[t][i];
-            }
-        }
-    }
-
-    /** SwiGLU: gate = silu(gate) * up, silu(g) = g * sigmoid(g). */
-    static void swiglu(float[][] gate, float[][] up, int tokens, int n) {
-        for (int t = 0; t < tokens; t++) {
-            float[] g = gate[t];
-            float[] u = up[t];
-            for (int i = 0; i < n; i++) {
-                g[i] = g[i] / (1f + (float) Math.exp(-g[i])) * u[i];
             }
         }
     }

@@ -95,7 +95,8 @@ public final class LlamaEngine implements InferenceEngine {
                             + "; shorten the prompt");
         }
         Sampler sampler = Sampler.create(request.temperature(), request.topP(), request.seed());
-        KvCache cache = model.newCache();
+        // sized for the whole generation up front (see KvCache): no array growth while decoding
+        KvCache cache = model.newCache(prompt.length + Math.max(0, request.maxTokens()));
         TokenDecoder decoder = new TokenDecoder(model.tokenizer(), prompt[prompt.length - 1]);
         StringBuilder text = new StringBuilder();
 

@@ -30,6 +30,9 @@ public final class LlamaModel implements AutoCloseable {
     private final WorkerPool pool;
     private final boolean quantizedActivations;
     private ForwardState state;
+    // each pool thread's attention-score buffer (see Attention.attend): no garbage per token
+    private final ThreadLocal<float[]> attentionScratch =
+            ThreadLocal.withInitial(() -> new float[0]);
 
     private LlamaModel(
             Path path,
@@ -109,6 +112,15 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
+     * Like {@link #newCache()} with room for {@code expectedTokens} from the start (capped at the
+     * context length), so that a generation of known length never grows the cache's arrays.
+     */
+    public KvCache newCache(int expectedTokens) {
+        int n = Math.min(config.contextLength(), expectedTokens);
+        return new KvCache(config.layers(), config.kvDim(), config.contextLength(), n);
+    }
+
+    /**
      * Runs {@code tokens} (at {@code positions}, ascending, after every position already cached)
      * through the model, appending their keys and values to {@code cache}.
      *
@@ -172,7 +184,18 @@ public final class LlamaModel implements AutoCloseable {
                 rope.rotate(s.k[t], 0, c.kvHeads(), positions[t]);
                 cache.append(l, positions[t], s.k[t], 0, s.v[t], 0);
             }
-            Attention.attend(c, kernels, pool, cache, l, s.q, positions, n, s.xb, recorder);
+            Attention.attend(
+                    c,
+                    kernels,
+                    pool,
+                    cache,
+                    l,
+                    s.q,
+                    positions,
+                    n,
+                    s.xb,
+                    recorder,
+                    attentionScratch);
             xq = quantize(s.xb, s.xq, n, qDim, weights.wo[l]);
             Blocks.matmul(kernels, pool, weights.wo[l], s.xb, xq, s.xb2, n, qDim);
             Blocks.residual(s.x, s.xb2, n, c.dim());
@@ -183,7 +206,9 @@ public final class LlamaModel implements AutoCloseable {
             }
             xq = quantize(s.xb, s.xq, n, c.dim(), weights.gateUp[l]);
             Blocks.matmul(kernels, pool, weights.gateUp[l], s.gateUp, s.xb, xq, n, c.dim());
-            Blocks.swiglu(s.hb, s.hb2, n, c.hiddenDim());
+            for (int t = 0; t < n; t++) {
+                kernels.swiglu(s.hb[t], s.hb2[t], c.hiddenDim());
+            }
             Q8Activations[] hq = quantize(s.hb, s.hq, n, c.hiddenDim(), weights.wDown[l]);
             Blocks.matmul(kernels, pool, weights.wDown[l], s.hb, hq, s.xb2, n, c.hiddenDim());
             Blocks.residual(s.x, s.xb2, n, c.dim());

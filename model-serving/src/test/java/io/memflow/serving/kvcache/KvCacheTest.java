@@ -38,6 +38,29 @@ class KvCacheTest {
     }
 
     @Test
+    void presizedCacheHoldsItsExpectedEntriesWithoutGrowingAndStillGrowsBeyond() {
+        KvCache c = new KvCache(2, 4, 1000, 300);
+        long allocated = c.bytesAllocated();
+        assertThat(allocated).isEqualTo(2L * 300 * c.bytesPerEntry());
+        float[] k = new float[4];
+        for (int p = 0; p < 300; p++) {
+            k[0] = p;
+            c.append(0, p, k, 0, k, 0);
+            c.append(1, p, k, 0, k, 0);
+        }
+        assertThat(c.bytesAllocated()).isEqualTo(allocated); // no growth up to the hint
+        c.append(0, 300, k, 0, k, 0); // one more: grows, keeps the entries
+        assertThat(c.bytesAllocated()).isGreaterThan(allocated);
+        assertThat(c.keys(0)[299 * 4]).isEqualTo(299f);
+        assertThat(c.size(0)).isEqualTo(301);
+        // the hint is capped by the capacity, and a cleared cache keeps its storage for reuse
+        assertThat(new KvCache(1, 4, 10, 300).bytesAllocated()).isEqualTo(10L * c.bytesPerEntry());
+        c.clear();
+        assertThat(c.size(0)).isZero();
+        assertThat(c.bytesAllocated()).isGreaterThan(allocated);
+    }
+
+    @Test
     void rejectsOutOfOrderPositionsAndOverflow() {
         KvCache c = new KvCache(1, 2, 2);
         float[] z = new float[2];

@@ -186,6 +186,52 @@ class VectorKernelsTest {
         }
     }
 
+    @Test
+    void softmaxAndSwigluMatchScalar() {
+        SplittableRandom r = new SplittableRandom(9);
+        // lengths: empty, below one vector, one vector, odd, long (a 384-position cache row)
+        for (int n : new int[] {0, 1, 5, 8, 13, 64, 77, 384}) {
+            for (int offset : new int[] {0, 3}) {
+                float[] s = new float[offset + n + 2];
+                for (int i = 0; i < s.length; i++) {
+                    s[i] = (float) (r.nextDouble() * 40 - 20); // scores far apart, as logits are
+                }
+                float[] vec = s.clone();
+                ScalarKernels.softmax(s, offset, n);
+                VectorKernels.softmax(vec, offset, n);
+                float total = 0f;
+                for (int i = 0; i < s.length; i++) {
+                    assertThat(vec[i])
+                            .as("softmax n %d offset %d element %d", n, offset, i)
+                            .isCloseTo(s[i], org.assertj.core.data.Offset.offset(1e-6f));
+                    if (i >= offset && i < offset + n) {
+                        total += vec[i];
+                    }
+                }
+                if (n > 0) {
+                    assertThat(total).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-5f));
+                }
+            }
+            float[] gate = new float[n];
+            float[] up = new float[n];
+            for (int i = 0; i < n; i++) {
+                gate[i] = (float) (r.nextDouble() * 16 - 8);
+                up[i] = (float) (r.nextDouble() * 4 - 2);
+            }
+            float[] sg = gate.clone();
+            float[] vg = gate.clone();
+            ScalarKernels.swiglu(sg, up, n);
+            VectorKernels.swiglu(vg, up, n);
+            for (int i = 0; i < n; i++) {
+                assertThat(vg[i])
+                        .as("swiglu n %d element %d", n, i)
+                        .isCloseTo(
+                                sg[i],
+                                org.assertj.core.data.Offset.offset(1e-5f * (1 + Math.abs(sg[i]))));
+            }
+        }
+    }
+
     /** Random payload bytes with sane f16 scales (no inf/NaN) where each format keeps them. */
     static ByteBuffer randomBlocks(GgmlType type, int blocks, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
