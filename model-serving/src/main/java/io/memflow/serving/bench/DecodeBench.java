@@ -140,10 +140,13 @@ public final class DecodeBench {
             logits = model.forward(Arrays.copyOfRange(prompt, from, to), positions, cache, null);
         }
         long t1 = System.nanoTime();
-        int position = prompt.length;
+        int[] token = new int[1]; // reused, as the engine's decode loop does
+        int[] position = {prompt.length};
+        float[] stepLogits = new float[logits.length];
         for (int i = 0; i < decodeTokens; i++) {
-            int next = sampler.sample(logits);
-            logits = model.forward(new int[] {next}, new int[] {position++}, cache, null);
+            token[0] = sampler.sample(logits);
+            logits = model.forward(token, position, cache, null, stepLogits);
+            position[0]++;
         }
         long t2 = System.nanoTime();
         return new double[] {prompt.length * 1e9 / (t1 - t0), decodeTokens * 1e9 / (t2 - t1)};

@@ -73,6 +73,7 @@ public final class DecodeLoop {
         int[] out = new int[Math.max(0, maxTokens)];
         int[] token = new int[1]; // reused: one forward input per step, no per-token garbage
         int[] at = new int[1];
+        float[] stepLogits = new float[model.config().vocabSize()]; // reused by every step
         int n = 0;
         int pos = position;
         int steps = 0;
@@ -98,7 +99,7 @@ public final class DecodeLoop {
             }
             token[0] = next;
             at[0] = pos;
-            logits = model.forward(token, at, cache, null);
+            logits = model.forward(token, at, cache, null, stepLogits);
             pos++;
             steps++;
         }

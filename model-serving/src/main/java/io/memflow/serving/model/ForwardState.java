@@ -17,7 +17,6 @@ final class ForwardState {
     final float[][] v; // (token, kvDim)
     final float[][] hb; // (token, hiddenDim) gate, then SwiGLU activation
     final float[][] hb2; // (token, hiddenDim) up projection
-    final float[][] logits; // (1, vocab) for the last token
     final float[][][] qkv; // {q, k, v}: the outputs of the fused Q/K/V matmul
     final float[][][] gateUp; // {hb, hb2}: the outputs of the fused gate/up matmul
     final Q8Activations[] xq; // (token) xb quantized, for integer dots (width dim or qDim)
@@ -34,7 +33,6 @@ final class ForwardState {
         v = new float[capacity][c.kvDim()];
         hb = new float[capacity][c.hiddenDim()];
         hb2 = new float[capacity][c.hiddenDim()];
-        logits = new float[1][c.vocabSize()];
         qkv = new float[][][] {q, k, v};
         gateUp = new float[][][] {hb, hb2};
         xq = new Q8Activations[capacity];

@@ -127,8 +127,26 @@ public final class LlamaModel implements AutoCloseable {
      * @param recorder records attention of watched query positions, or null
      * @return the logits (vocab) of the last token, a fresh array
      */
-    public synchronized float[] forward(
+    public float[] forward(
             int[] tokens, int[] positions, KvCache cache, AttentionRecorder recorder) {
+        return forward(tokens, positions, cache, recorder, new float[config.vocabSize()]);
+    }
+
+    /**
+     * Like {@link #forward(int[], int[], KvCache, AttentionRecorder)}, writing the last token's
+     * logits into {@code logits} (length vocab) and returning it: a decode loop passes the same
+     * array every step and allocates nothing per token.
+     */
+    public synchronized float[] forward(
+            int[] tokens,
+            int[] positions,
+            KvCache cache,
+            AttentionRecorder recorder,
+            float[] logits) {
+        if (logits.length != config.vocabSize()) {
+            throw new IllegalArgumentException(
+                    "logits need " + config.vocabSize() + " floats, got " + logits.length);
+        }
         run(tokens, positions, cache, recorder);
         ForwardState s = state;
         int last = tokens.length - 1;
@@ -144,12 +162,12 @@ public final class LlamaModel implements AutoCloseable {
                 kernels,
                 pool,
                 new FloatTensor[] {weights.output},
-                new float[][][] {s.logits},
+                new float[][][] {{logits}},
                 lastRow,
                 lastQ,
                 1,
                 config.dim());
-        return s.logits[0].clone();
+        return logits;
     }
 
     /** Like {@link #forward} without computing logits: for prompt blocks whose output is unused. */

@@ -21,6 +21,30 @@ class DecodeLoopTest {
     @TempDir Path dir;
 
     @Test
+    void forwardIntoACallersArrayGivesTheSameLogitsAsAFreshOne() throws Exception {
+        try (LlamaModel m =
+                LlamaModel.load(
+                        TestModels.write(dir, TestModels.QWEN2, GgmlType.F32),
+                        2,
+                        Kernels.preferred())) {
+            KvCache a = m.newCache();
+            KvCache b = m.newCache(8); // sized up front: same entries, same results
+            float[] reused = new float[m.config().vocabSize()];
+            float[] fresh = m.forward(new int[] {5, 6}, new int[] {0, 1}, a, null);
+            float[] into = m.forward(new int[] {5, 6}, new int[] {0, 1}, b, null, reused);
+            assertThat(into).isSameAs(reused).containsExactly(fresh);
+            for (int p = 2; p < 6; p++) {
+                fresh = m.forward(new int[] {p + 4}, new int[] {p}, a, null);
+                into = m.forward(new int[] {p + 4}, new int[] {p}, b, null, reused);
+                assertThat(into).isSameAs(reused).containsExactly(fresh);
+            }
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                            () -> m.forward(new int[] {1}, new int[] {6}, b, null, new float[3]))
+                    .hasMessageContaining("logits need " + m.config().vocabSize());
+        }
+    }
+
+    @Test
     void stopsAtTheChatFormatsEndOfTurnToken() throws Exception {
         try (LlamaModel m =
                 LlamaModel.load(
