@@ -20,13 +20,17 @@ import org.junit.jupiter.api.io.TempDir;
 class DecodeLoopTest {
     @TempDir Path dir;
 
+    /** The synthetic qwen2 model (F32) on {@code threads} threads. */
+    private LlamaModel qwen2(int threads) throws Exception {
+        return LlamaModel.load(
+                TestModels.write(dir, TestModels.QWEN2, GgmlType.F32),
+                threads,
+                Kernels.preferred());
+    }
+
     @Test
     void forwardIntoACallersArrayGivesTheSameLogitsAsAFreshOne() throws Exception {
-        try (LlamaModel m =
-                LlamaModel.load(
-                        TestModels.write(dir, TestModels.QWEN2, GgmlType.F32),
-                        2,
-                        Kernels.preferred())) {
+        try (LlamaModel m = qwen2(2)) {
             KvCache a = m.newCache();
             KvCache b = m.newCache(8); // sized up front: same entries, same results
             float[] reused = new float[m.config().vocabSize()];
@@ -46,11 +50,7 @@ class DecodeLoopTest {
 
     @Test
     void stopsAtTheChatFormatsEndOfTurnToken() throws Exception {
-        try (LlamaModel m =
-                LlamaModel.load(
-                        TestModels.write(dir, TestModels.QWEN2, GgmlType.F32),
-                        1,
-                        Kernels.preferred())) {
+        try (LlamaModel m = qwen2(1)) {
             Tokenizer tok = m.tokenizer();
             int endOfTurn = tok.vocabulary().id(tok.chatFormat().stopTokens()[0]);
             assertThat(endOfTurn).isNotNegative();
