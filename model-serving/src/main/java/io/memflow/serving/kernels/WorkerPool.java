@@ -9,12 +9,12 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Why not an {@code ExecutorService}: decoding one token runs about 60 parallel loops of tens to
  * hundreds of microseconds each, and waking a parked thread is slow on a VM: on the 2-vCPU
- * benchmark host of docs/BENCHMARKS.md (issue 15) a third of the hand-offs to a parked worker took
- * 0.1-1 ms, because the idle vCPU had halted. Workers therefore wait for the next loop in three
- * phases: spinning for {@link #SPIN_NANOS}, then yielding their core (so that another runnable
- * thread may have it, while this one stays awake) until {@link #YIELD_NANOS}, and only then
- * parking. A decode loop keeps them awake from token to token; an idle pool costs no CPU after a
- * few milliseconds.
+ * benchmark host of docs/BENCHMARKS.md (issue 15) the hand-offs that had to wake a parked worker
+ * took 0.1 ms to over 1 ms (987 of one bench run's 62,732), because the idle vCPU had halted.
+ * Workers therefore wait for the next loop in three phases: spinning for {@link #SPIN_NANOS}, then
+ * yielding their core (so that another runnable thread may have it, while this one stays awake)
+ * until {@link #YIELD_NANOS}, and only then parking. A decode loop keeps them awake from token to
+ * token; an idle pool costs no CPU after a few milliseconds.
  *
  * <p>Work is handed out in chunks claimed from a shared counter, not as one fixed range per thread:
  * on a shared machine a thread that loses its core for a moment no longer holds up the whole loop,
