@@ -19,6 +19,16 @@ import java.util.BitSet;
 
 /** {@link InferenceEngine} over a {@link LlamaModel}: tokenize, prefill, decode, detokenize. */
 public final class LlamaEngine implements InferenceEngine {
+    /**
+     * Generated tokens a request's KV cache has room for from the start, beyond its prompt. Why a
+     * cap rather than {@code maxTokens}: an OpenAI-style request without {@code max_tokens} may
+     * generate up to the rest of the context, and reserving that up front would cost gigabytes per
+     * request on a long-context model (Llama 3.2 1B: 16 layers x 512 key/value floats x 128K
+     * positions x 8 bytes = 8.6 GB) while most answers stop after a few hundred tokens. Longer
+     * generations grow the cache as before.
+     */
+    static final int PRESIZED_NEW_TOKENS = 1024;
+
     private final LlamaModel model;
     private final BitSet stopTokens;
 
@@ -34,6 +44,15 @@ public final class LlamaEngine implements InferenceEngine {
 
     public LlamaModel model() {
         return model;
+    }
+
+    /**
+     * Entries to size a generation's KV cache for up front (see {@link KvCache}): the prompt and
+     * its token budget, at most {@link #PRESIZED_NEW_TOKENS} of it, so that a typical generation
+     * never grows the cache's arrays.
+     */
+    static int cacheEntriesFor(int promptTokens, int maxTokens) {
+        return promptTokens + Math.min(Math.max(0, maxTokens), PRESIZED_NEW_TOKENS);
     }
 
     @Override
@@ -95,8 +114,7 @@ public final class LlamaEngine implements InferenceEngine {
                             + "; shorten the prompt");
         }
         Sampler sampler = Sampler.create(request.temperature(), request.topP(), request.seed());
-        // sized for the whole generation up front (see KvCache): no array growth while decoding
-        KvCache cache = model.newCache(prompt.length + Math.max(0, request.maxTokens()));
+        KvCache cache = model.newCache(cacheEntriesFor(prompt.length, request.maxTokens()));
         TokenDecoder decoder = new TokenDecoder(model.tokenizer(), prompt[prompt.length - 1]);
         StringBuilder text = new StringBuilder();
 

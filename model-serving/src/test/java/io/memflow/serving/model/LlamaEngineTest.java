@@ -18,6 +18,15 @@ class LlamaEngineTest {
     @TempDir Path dir;
 
     @Test
+    void aGenerationsCacheIsSizedForItsPromptAndAtMostTheCappedBudget() {
+        assertThat(LlamaEngine.cacheEntriesFor(100, 50)).isEqualTo(150);
+        assertThat(LlamaEngine.cacheEntriesFor(100, 0)).isEqualTo(100);
+        // a request without max_tokens may run to the end of a 128K context: not reserved up front
+        assertThat(LlamaEngine.cacheEntriesFor(100, 131_000))
+                .isEqualTo(100 + LlamaEngine.PRESIZED_NEW_TOKENS);
+    }
+
+    @Test
     void streamsTheSameTextItReturns() throws Exception {
         try (LlamaEngine engine =
                 LlamaEngine.open(TestModels.write(dir, TestModels.LLAMA, GgmlType.Q8_0), 2)) {
