@@ -30,7 +30,8 @@ public final class LlamaModel implements AutoCloseable {
     private final WorkerPool pool;
     private final boolean quantizedActivations;
     private ForwardState state;
-    // each pool thread's attention-score buffer (see Attention.attend): no garbage per token
+    // each pool thread's attention-score buffer (see Attention.attend): no garbage per token;
+    // the caller's own is dropped after each pass (see run)
     private final ThreadLocal<float[]> attentionScratch =
             ThreadLocal.withInitial(() -> new float[0]);
 
@@ -177,6 +178,16 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     private void run(int[] tokens, int[] positions, KvCache cache, AttentionRecorder recorder) {
+        try {
+            layers(tokens, positions, cache, recorder);
+        } finally {
+            // the calling thread's score buffer is dropped after each pass: callers come and go
+            // (one per HTTP request in serve-model), while the pool's own threads keep theirs
+            attentionScratch.remove();
+        }
+    }
+
+    private void layers(int[] tokens, int[] positions, KvCache cache, AttentionRecorder recorder) {
         checkBlock(tokens, positions, cache);
         int n = tokens.length;
         ForwardState s = stateFor(n);
