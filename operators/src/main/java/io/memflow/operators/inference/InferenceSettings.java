@@ -32,28 +32,6 @@ public record InferenceSettings(
         String embeddingModel)
         implements Serializable {
 
-    /** With the default embedding model. */
-    public InferenceSettings(
-            String modelPath,
-            int budget,
-            int block,
-            int episodes,
-            int maxNewTokens,
-            long poolBytes,
-            int maxUtterances,
-            int threads) {
-        this(
-                modelPath,
-                budget,
-                block,
-                episodes,
-                maxNewTokens,
-                poolBytes,
-                maxUtterances,
-                threads,
-                MemflowOptions.EMBEDDING_MODEL.defaultValue());
-    }
-
     public InferenceSettings {
         if (modelPath == null || modelPath.isBlank()) {
             throw new IllegalArgumentException("memflow.inference.model-path is not set");

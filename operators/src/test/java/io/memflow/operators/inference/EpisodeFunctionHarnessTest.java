@@ -6,6 +6,7 @@ import static io.memflow.operators.TestData.obs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.memflow.operators.TestData;
+import io.memflow.operators.config.MemflowOptions;
 import io.memflow.schemas.ControlCommand;
 import io.memflow.schemas.ControlType;
 import io.memflow.schemas.MemoryAnswer;
@@ -36,7 +37,17 @@ class EpisodeFunctionHarnessTest {
     @BeforeAll
     static void model() {
         Path path = TestData.storiesModel();
-        settings = new InferenceSettings(path.toString(), 40, 32, 2, 8, 64L << 20, 64, 1);
+        settings =
+                new InferenceSettings(
+                        path.toString(),
+                        40,
+                        32,
+                        2,
+                        8,
+                        64L << 20,
+                        64,
+                        1,
+                        MemflowOptions.EMBEDDING_MODEL.defaultValue());
     }
 
     static KeyedTwoInputStreamOperatorTestHarness<

@@ -4,6 +4,7 @@ import static io.memflow.operators.TestData.obs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.memflow.operators.TestData;
+import io.memflow.operators.config.MemflowOptions;
 import io.memflow.operators.consolidate.ExtractiveConsolidator;
 import io.memflow.schemas.MemoryKind;
 import io.memflow.schemas.MemoryRecord;
@@ -19,7 +20,16 @@ class LlmSummaryConsolidatorTest {
 
     static InferenceSettings settings() {
         Path path = TestData.storiesModel();
-        return new InferenceSettings(path.toString(), 40, 32, 2, 8, 64L << 20, 64, 1);
+        return new InferenceSettings(
+                path.toString(),
+                40,
+                32,
+                2,
+                8,
+                64L << 20,
+                64,
+                1,
+                MemflowOptions.EMBEDDING_MODEL.defaultValue());
     }
 
     static SegmentBatch batch() {

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.memflow.operators.TestingEmbedder;
 import io.memflow.operators.retrieval.MemoryIndex;
 import io.memflow.operators.retrieval.Retriever;
+import io.memflow.operators.retrieval.RetrieverTest;
 import io.memflow.schemas.MemoryRecord;
-import io.memflow.schemas.MemoryStatus;
 import io.memflow.schemas.RetrievedMemory;
 import io.memflow.schemas.internal.Observation;
 import java.time.Instant;
@@ -20,18 +20,7 @@ class IndexCacheTest {
 
     static MemoryRecord mem(String id, String text) {
         Instant t = Instant.parse("2024-05-01T10:00:00Z").plusSeconds(id.hashCode() & 0xffff);
-        return MemoryRecord.newBuilder()
-                .setMemoryId(id)
-                .setTenantId("t1")
-                .setUserId("u1")
-                .setText(text)
-                .setEventTime(t)
-                .setValidFrom(t)
-                .setLastAccessTime(t)
-                .setSourceTurnIds(List.of(id))
-                .setVersion(1)
-                .setStatus(MemoryStatus.ACTIVE)
-                .build();
+        return RetrieverTest.mem(id, t.toString(), text);
     }
 
     static List<String> ranked(Retriever.Result r) {

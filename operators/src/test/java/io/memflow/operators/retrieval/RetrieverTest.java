@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
-class RetrieverTest {
+public class RetrieverTest {
 
     /** A fake embedder: one dimension per topic word, so "canine" is close to "dog". */
     static final class TopicEmbedder implements TextEmbedder {
@@ -42,7 +42,8 @@ class RetrieverTest {
         }
     }
 
-    static MemoryRecord mem(String id, String time, String text) {
+    /** An active memory of user u (tenant t) stated at {@code time}; shared with other tests. */
+    public static MemoryRecord mem(String id, String time, String text) {
         Instant t = Instant.parse(time);
         return MemoryRecord.newBuilder()
                 .setMemoryId(id)
