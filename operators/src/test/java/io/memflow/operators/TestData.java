@@ -2,6 +2,8 @@ package io.memflow.operators;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.memflow.operators.config.MemflowOptions;
+import io.memflow.operators.inference.InferenceSettings;
 import io.memflow.schemas.internal.MemoryInput;
 import io.memflow.schemas.internal.Observation;
 import java.nio.file.Files;
@@ -24,6 +26,23 @@ public final class TestData {
         Path p = Path.of(shared, "data", "models", "stories260K.gguf");
         assertThat(Files.isRegularFile(p)).as(p + " (shared test data)").isTrue();
         return p;
+    }
+
+    /**
+     * Inference settings for {@link #storiesModel()}: KV budget 40, prefill block 32, a 64 MiB
+     * pool, 64 utterances, one thread, the default embedding model.
+     */
+    public static InferenceSettings storiesInference(int episodes, int maxNewTokens) {
+        return new InferenceSettings(
+                storiesModel().toString(),
+                40,
+                32,
+                episodes,
+                maxNewTokens,
+                64L << 20,
+                64,
+                1,
+                MemflowOptions.EMBEDDING_MODEL.defaultValue());
     }
 
     public static Observation obs(

@@ -6,7 +6,6 @@ import static io.memflow.operators.TestData.obs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.memflow.operators.TestData;
-import io.memflow.operators.config.MemflowOptions;
 import io.memflow.schemas.ControlCommand;
 import io.memflow.schemas.ControlType;
 import io.memflow.schemas.MemoryAnswer;
@@ -37,17 +36,7 @@ class EpisodeFunctionHarnessTest {
     @BeforeAll
     static void model() {
         Path path = TestData.storiesModel();
-        settings =
-                new InferenceSettings(
-                        path.toString(),
-                        40,
-                        32,
-                        2,
-                        8,
-                        64L << 20,
-                        64,
-                        1,
-                        MemflowOptions.EMBEDDING_MODEL.defaultValue());
+        settings = TestData.storiesInference(2, 8);
     }
 
     static KeyedTwoInputStreamOperatorTestHarness<

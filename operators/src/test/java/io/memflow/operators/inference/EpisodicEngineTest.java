@@ -3,7 +3,6 @@ package io.memflow.operators.inference;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.memflow.operators.TestData;
-import io.memflow.operators.config.MemflowOptions;
 import io.memflow.schemas.internal.EpisodeMeta;
 import io.memflow.serving.embedding.HashingEmbedder;
 import io.memflow.serving.epicache.LayerBudgets;
@@ -26,17 +25,7 @@ class EpisodicEngineTest {
     static void load() throws Exception {
         Path path = TestData.storiesModel();
         model = LlamaModel.load(path, 1, Kernels.preferred());
-        settings =
-                new InferenceSettings(
-                        path.toString(),
-                        40,
-                        32,
-                        3,
-                        12,
-                        64L << 20,
-                        64,
-                        1,
-                        MemflowOptions.EMBEDDING_MODEL.defaultValue());
+        settings = TestData.storiesInference(3, 12);
     }
 
     @AfterAll

@@ -4,7 +4,6 @@ import static io.memflow.operators.TestData.obs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.memflow.operators.TestData;
-import io.memflow.operators.config.MemflowOptions;
 import io.memflow.operators.consolidate.ExtractiveConsolidator;
 import io.memflow.schemas.MemoryKind;
 import io.memflow.schemas.MemoryRecord;
@@ -20,16 +19,7 @@ class LlmSummaryConsolidatorTest {
 
     static InferenceSettings settings() {
         Path path = TestData.storiesModel();
-        return new InferenceSettings(
-                path.toString(),
-                40,
-                32,
-                2,
-                8,
-                64L << 20,
-                64,
-                1,
-                MemflowOptions.EMBEDDING_MODEL.defaultValue());
+        return TestData.storiesInference(2, 8);
     }
 
     static SegmentBatch batch() {
