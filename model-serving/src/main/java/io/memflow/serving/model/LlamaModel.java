@@ -117,8 +117,7 @@ public final class LlamaModel implements AutoCloseable {
      * context length), so that a generation of known length never grows the cache's arrays.
      */
     public KvCache newCache(int expectedTokens) {
-        int n = Math.min(config.contextLength(), expectedTokens);
-        return new KvCache(config.layers(), config.kvDim(), config.contextLength(), n);
+        return new KvCache(config.layers(), config.kvDim(), config.contextLength(), expectedTokens);
     }
 
     /**
